@@ -1,0 +1,20 @@
+/** `tsca dump_ca CA [PATH|-]`: the CA certificate as PEM (default) or DER, `--bundle` for the chain. */
+import type { Command } from "commander";
+import { dumpCa } from "../../../core/usecases/dump-ca.js";
+import type { CliIo, ContextFactory } from "../context.js";
+import { encodeCertificates, parseCertFormat, writeOutput } from "../output.js";
+
+export function registerDumpCa(program: Command, context: ContextFactory, io: CliIo): void {
+  program
+    .command("dump_ca")
+    .description("Write the CA certificate to a file or to standard output.")
+    .argument("<ca>", "serial (a unique prefix) or name of the CA")
+    .argument("[path]", "file to write; - or nothing for standard output")
+    .option("-f, --format <format>", "PEM or DER", "PEM")
+    .option("-b, --bundle", "the whole chain from this CA up to the root (PEM only)")
+    .action(async (identifier: string, path: string | undefined, o: { format: string; bundle?: boolean }) => {
+      const format = parseCertFormat(o.format);
+      const ders = await dumpCa((await context()).cas, identifier, Boolean(o.bundle));
+      writeOutput(encodeCertificates(ders, format), path, io);
+    });
+}

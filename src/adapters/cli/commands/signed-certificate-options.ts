@@ -1,0 +1,43 @@
+/**
+ * Options for what a CA adds to the certificates it signs, shared by init_ca, import_ca and edit_ca.
+ * 1.x spellings (`--crl-url`, `--ocsp-url`, `--issuer-url`, `--issuer-alt-name`; the spec's `--ca-url`
+ * example too) and 3.x spellings (`--sign-crl-full-name`, …) are both accepted and merged.
+ */
+import { Option, type Command } from "commander";
+import type { SignedCertificateUrls } from "../../../core/usecases/init-ca.js";
+import { collect, generalNames, urlNames } from "../values.js";
+
+const GROUPS = [
+  { key: "crlUrls", legacy: ["crl-url", "ca-url"], modern: "sign-crl-full-name", what: "CRL distribution point URL" },
+  { key: "ocspUrls", legacy: ["ocsp-url"], modern: "sign-ocsp-responder", what: "OCSP responder URL" },
+  { key: "issuerUrls", legacy: ["issuer-url"], modern: "sign-ca-issuer", what: "URL of this CA's certificate (CA issuers)" },
+  { key: "issuerAltNames", legacy: ["issuer-alt-name"], modern: "sign-issuer-alternative-name", what: "issuer alternative name" },
+] as const;
+
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export function addSignedCertificateOptions(cmd: Command, opts: { clearable?: boolean } = {}): void {
+  for (const g of GROUPS) {
+    const [first, ...aliases] = g.legacy;
+    cmd.option(`--${first} <value>`, `${g.what} added to certificates this CA signs; repeatable`, collect);
+    for (const alias of aliases) cmd.addOption(new Option(`--${alias} <value>`, `same as --${first} (spelling used by the spec)`).argParser(collect));
+    cmd.option(`--${g.modern} <value>`, `3.x spelling of --${first}`, collect);
+    if (opts.clearable) cmd.option(`--clear-${first}`, `remove every ${g.what} added to signed certificates`);
+  }
+}
+
+/** The values given, or undefined for a group not mentioned at all (edit_ca keeps it); [] when cleared. */
+export function signedCertificateUrlChanges(o: Record<string, unknown>): Partial<SignedCertificateUrls> {
+  const out: Partial<SignedCertificateUrls> = {};
+  for (const g of GROUPS) {
+    const raw = [...g.legacy.map(camel), camel(g.modern)].flatMap((k) => (o[k] as string[] | undefined) ?? []);
+    const cleared = Boolean(o[camel(`clear-${g.legacy[0]}`)]);
+    if (raw.length === 0 && !cleared) continue;
+    out[g.key] = g.key === "issuerAltNames" ? generalNames(raw) : urlNames(raw);
+  }
+  return out;
+}
+
+export function signedCertificateUrls(o: Record<string, unknown>): SignedCertificateUrls {
+  return { crlUrls: [], ocspUrls: [], issuerUrls: [], issuerAltNames: [], ...signedCertificateUrlChanges(o) };
+}

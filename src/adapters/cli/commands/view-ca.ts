@@ -1,0 +1,26 @@
+/** `tsca view_ca CA`: everything about a CA; `--output-format text|pem|der|json`. */
+import type { Command } from "commander";
+import { viewCa } from "../../../core/usecases/view-ca.js";
+import type { CliIo, ContextFactory } from "../context.js";
+import { encodeCertificates, outputFormat } from "../output.js";
+import { caViewJson } from "../render/ca-json.js";
+import { renderCaText } from "../render/ca-text.js";
+
+export function registerViewCa(program: Command, context: ContextFactory, io: CliIo): void {
+  program
+    .command("view_ca")
+    .description("Show a CA: subject, validity, hierarchy, key location, extensions, what it adds to signed certificates, digests.")
+    .argument("<ca>", "serial (a unique prefix, colons optional) or name of the CA")
+    .option("--output-format <format>", "text, pem, der or json", "text")
+    .option("-n, --no-pem", "text output without the PEM at the end")
+    .option("--no-extensions", "text output without the certificate's extensions")
+    .option("-b, --bundle", "pem output: the whole chain up to the root")
+    .action(async (identifier: string, o: { outputFormat: string; pem: boolean; extensions: boolean; bundle?: boolean }) => {
+      const format = outputFormat(o.outputFormat, ["text", "pem", "der", "json"] as const);
+      const ctx = await context();
+      const view = await viewCa({ cas: ctx.cas, clock: ctx.clock, describeKey: (ca) => ctx.keys.describe(ca.keyRef) }, identifier);
+      if (format === "text") io.stdout.write(renderCaText(view, { pem: o.pem, extensions: o.extensions }));
+      else if (format === "json") io.stdout.write(JSON.stringify(caViewJson(view), null, 2) + "\n");
+      else io.stdout.write(encodeCertificates(o.bundle ? view.chain : [view.ca.der], format === "pem" ? "PEM" : "DER"));
+    });
+}

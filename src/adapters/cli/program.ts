@@ -1,0 +1,64 @@
+/**
+ * The `tsca` command line: one register function per command. Exit codes: 0 success, 2 usage error,
+ * 1 any other error; errors are one sentence on stderr (stack traces only with --traceback).
+ */
+import { Command, CommanderError } from "commander";
+import { ERROR_CODES, isTscaError } from "../../core/errors.js";
+import type { CliIo, ContextFactory } from "./context.js";
+import { registerDumpCa } from "./commands/dump-ca.js";
+import { registerEditCa } from "./commands/edit-ca.js";
+import { registerImportCa } from "./commands/import-ca.js";
+import { registerInitCa } from "./commands/init-ca.js";
+import { registerListCas } from "./commands/list-cas.js";
+import { registerViewCa } from "./commands/view-ca.js";
+
+export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+
+export function buildProgram(context: ContextFactory, io: CliIo, version: string): Command {
+  const program = new Command("tsca")
+    .description("tsca: a certificate authority manager.")
+    .version(version)
+    .option("--traceback", "print the stack trace of an error")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => undefined, // printed once, by runCli
+    });
+  for (const register of [registerInitCa, registerImportCa, registerListCas, registerViewCa, registerEditCa, registerDumpCa])
+    register(program, context, io);
+  program.commands.forEach((c) => {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+    c.showSuggestionAfterError(true);
+  });
+  program.exitOverride();
+  return program;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/^error: /, "").split("\n")[0]!.trim();
+}
+
+export async function runCli(argv: string[], context: ContextFactory, io: CliIo, version: string): Promise<number> {
+  const traceback = argv.includes("--traceback");
+  const program = buildProgram(context, io, version);
+  try {
+    await program.parseAsync(argv.filter((a) => a !== "--traceback"), { from: "user" });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code)) return EXIT.ok;
+      io.stderr.write(`Error: ${oneLine(e.message)} (see tsca ${argv.find((a) => !a.startsWith("-")) ?? ""} -h)\n`);
+      return EXIT.usage;
+    }
+    if (isTscaError(e)) {
+      io.stderr.write(`Error: ${e.message}\n`);
+      if (traceback) io.stderr.write(`${e.code}\n${String(e.stack)}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ""}\n`);
+      return ERROR_CODES[e.code].kind === "usage" ? EXIT.usage : EXIT.error;
+    }
+    io.stderr.write(`Error: Internal error: ${oneLine((e as Error)?.message ?? String(e))}\n`);
+    if (traceback) io.stderr.write(`${String((e as Error)?.stack)}\n`);
+    return EXIT.error;
+  }
+}

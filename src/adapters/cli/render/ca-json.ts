@@ -1,0 +1,52 @@
+/** JSON for scripts: stable keys, ISO-8601 UTC times, serials in colon hex. Never key material. */
+import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
+import { formatSerial } from "../../../core/issuance/serial.js";
+import type { CaView } from "../../../core/usecases/view-ca.js";
+import { toPem } from "../../../core/x509/pem.js";
+import { formatName } from "../../../core/x509/name.js";
+
+export function caSummaryJson(ca: CertificateAuthority): Record<string, unknown> {
+  return {
+    serial: formatSerial(ca.serial),
+    name: ca.name,
+    enabled: ca.enabled,
+    parent: ca.parentSerial ? formatSerial(ca.parentSerial) : null,
+    subject: ca.subject,
+    common_name: ca.commonName,
+    not_before: ca.notBefore.toISOString(),
+    not_after: ca.notAfter.toISOString(),
+    path_length: ca.pathLength,
+    key_type: ca.keyType,
+    revoked: ca.revokedAt !== null,
+  };
+}
+
+export function caViewJson(v: CaView): Record<string, unknown> {
+  const { ca } = v;
+  return {
+    ...caSummaryJson(ca),
+    status: v.status,
+    issuer: formatName(v.cert.issuer),
+    signature_algorithm: v.signatureAlgorithm,
+    signature_hash: ca.signatureHash,
+    max_sub_ca_levels: v.maxSubCaLevels,
+    children: v.children.map((c) => ({ serial: formatSerial(c.serial), name: c.name })),
+    key_backend: ca.keyBackend,
+    key_location: v.keyLocation,
+    key_encrypted: ca.keyEncrypted,
+    extensions: v.extensions.map((e) => ({ oid: e.oid, name: e.name, critical: e.critical, value: e.lines })),
+    sign: {
+      crl_urls: ca.signCrlUrls,
+      ocsp_urls: ca.signOcspUrls,
+      issuer_urls: ca.signIssuerUrls,
+      issuer_alternative_names: ca.signIssuerAltNames,
+    },
+    website: ca.website,
+    terms_of_service: ca.termsOfService,
+    caa_identity: ca.caaIdentity,
+    revoked_at: ca.revokedAt?.toISOString() ?? null,
+    revoked_reason: ca.revokedReason,
+    fingerprints: v.fingerprints,
+    pem: toPem(ca.der, "CERTIFICATE"),
+  };
+}

@@ -1,0 +1,59 @@
+/** view_ca text output. The "Certificate extensions for signed certificates" block keeps the spec's `* OCSP URL: …` lines. */
+import { formatSerial } from "../../../core/issuance/serial.js";
+import type { CaView } from "../../../core/usecases/view-ca.js";
+import { toPem } from "../../../core/x509/pem.js";
+import { digestLines, extensionLines, formatTime, nameLines, statusText } from "./certificate-text.js";
+
+/** Stored general names are "URI:…"; URLs print bare, other names with their prefix. */
+const bare = (g: string): string => g.replace(/^URI:/, "");
+
+export function signedCertificateLines(ca: CaView["ca"]): string[] {
+  const lines = [
+    ...ca.signCrlUrls.map((u) => `* CRL URL: ${bare(u)}`),
+    ...ca.signOcspUrls.map((u) => `* OCSP URL: ${bare(u)}`),
+    ...ca.signIssuerUrls.map((u) => `* Issuer URL: ${bare(u)}`),
+    ...ca.signIssuerAltNames.map((u) => `* Issuer Alternative Name: ${u}`),
+  ];
+  return lines.length ? ["Certificate extensions for signed certificates:", ...lines] : ["No certificate extensions for signed certificates."];
+}
+
+export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolean }): string {
+  const { ca, cert } = v;
+  const keyDesc = cert.keyType === "RSA" ? `RSA ${cert.keySize} bits` : cert.keyType === "EC" ? `EC ${cert.keySize ?? "?"} bits` : cert.keyType;
+  const lines = [
+    `* Name: ${ca.name}`,
+    `* Enabled: ${ca.enabled ? "Yes" : "No"}`,
+    ...nameLines("Subject", cert.subject),
+    `* Serial: ${formatSerial(ca.serial)}`,
+    ...nameLines("Issuer", cert.issuer),
+    `* Not valid before: ${formatTime(cert.notBefore)}`,
+    `* Not valid after: ${formatTime(cert.notAfter)}`,
+    `* Status: ${statusText(v.status)}${ca.revokedAt ? ` (${ca.revokedReason ?? "unspecified"}, ${formatTime(ca.revokedAt)})` : ""}`,
+    `* Public key: ${keyDesc}`,
+    `* Signature algorithm: ${v.signatureAlgorithm}`,
+    `* Hash for signing: ${ca.signatureHash ?? "none (EdDSA)"}`,
+    "",
+    "Certificate Authority information:",
+    v.parent ? `* Parent: ${v.parent.name} (${formatSerial(v.parent.serial)})` : "* Certificate authority is a root CA.",
+    ...(v.children.length
+      ? ["* Children:", ...v.children.map((c) => `  * ${c.name} (${formatSerial(c.serial)})`)]
+      : ["* Certificate authority has no children."]),
+    `* Maximum levels of sub-CAs (path length): ${v.maxSubCaLevels === null ? "unlimited" : Math.max(v.maxSubCaLevels, 0)}`,
+    "",
+    "Key storage options:",
+    `* backend: ${ca.keyBackend}`,
+    `* path: ${v.keyLocation}`,
+    `* encrypted: ${ca.keyEncrypted ? "yes" : "no"}`,
+    ...(ca.website ? [`* Website: ${ca.website}`] : []),
+    ...(ca.termsOfService ? [`* Terms of service: ${ca.termsOfService}`] : []),
+    ...(ca.caaIdentity ? [`* CAA identity: ${ca.caaIdentity}`] : []),
+    "",
+    ...(opts.extensions ? ["Certificate extensions:", ...extensionLines(v.extensions), ""] : []),
+    ...signedCertificateLines(ca),
+    "",
+    ...digestLines(v.fingerprints),
+  ];
+  let out = lines.join("\n") + "\n";
+  if (opts.pem) out += "\n" + toPem(ca.der, "CERTIFICATE");
+  return out;
+}

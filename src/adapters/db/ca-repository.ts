@@ -1,0 +1,147 @@
+/** CAs in SQL through Kysely; the same queries serve SQLite and PostgreSQL. */
+import type { Kysely, Selectable } from "kysely";
+import { TscaError } from "../../core/errors.js";
+import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
+import type { CaRepository, CaUpdate } from "../../core/ports/ca-repository.js";
+import type { HashAlgorithm, KeyType } from "../../core/x509/algorithms.js";
+import { databaseError, isUniqueViolation } from "./database-errors.js";
+import type { CertificateAuthorityTable, Database } from "./schema.js";
+
+const iso = (d: Date): string => d.toISOString();
+const date = (s: string): Date => new Date(s);
+
+function toRow(ca: CertificateAuthority): CertificateAuthorityTable {
+  return {
+    serial: ca.serial,
+    name: ca.name,
+    parent_serial: ca.parentSerial,
+    enabled: ca.enabled ? 1 : 0,
+    common_name: ca.commonName,
+    subject: ca.subject,
+    not_before: iso(ca.notBefore),
+    not_after: iso(ca.notAfter),
+    path_length: ca.pathLength,
+    key_type: ca.keyType,
+    signature_hash: ca.signatureHash,
+    key_backend: ca.keyBackend,
+    key_ref: ca.keyRef,
+    key_encrypted: ca.keyEncrypted ? 1 : 0,
+    der: ca.der,
+    sign_crl_urls: JSON.stringify(ca.signCrlUrls),
+    sign_ocsp_urls: JSON.stringify(ca.signOcspUrls),
+    sign_issuer_urls: JSON.stringify(ca.signIssuerUrls),
+    sign_issuer_alt_names: JSON.stringify(ca.signIssuerAltNames),
+    website: ca.website,
+    terms_of_service: ca.termsOfService,
+    caa_identity: ca.caaIdentity,
+    revoked_at: ca.revokedAt ? iso(ca.revokedAt) : null,
+    revoked_reason: ca.revokedReason,
+    created_at: iso(ca.createdAt),
+    updated_at: iso(ca.updatedAt),
+  };
+}
+
+function fromRow(r: Selectable<CertificateAuthorityTable>): CertificateAuthority {
+  return {
+    serial: r.serial,
+    name: r.name,
+    parentSerial: r.parent_serial,
+    enabled: Boolean(r.enabled),
+    commonName: r.common_name,
+    subject: r.subject,
+    notBefore: date(r.not_before),
+    notAfter: date(r.not_after),
+    pathLength: r.path_length,
+    keyType: r.key_type as KeyType,
+    signatureHash: r.signature_hash as HashAlgorithm | null,
+    keyBackend: r.key_backend,
+    keyRef: r.key_ref,
+    keyEncrypted: Boolean(r.key_encrypted),
+    der: Buffer.from(r.der),
+    signCrlUrls: JSON.parse(r.sign_crl_urls) as string[],
+    signOcspUrls: JSON.parse(r.sign_ocsp_urls) as string[],
+    signIssuerUrls: JSON.parse(r.sign_issuer_urls) as string[],
+    signIssuerAltNames: JSON.parse(r.sign_issuer_alt_names) as string[],
+    website: r.website,
+    termsOfService: r.terms_of_service,
+    caaIdentity: r.caa_identity,
+    revokedAt: r.revoked_at ? date(r.revoked_at) : null,
+    revokedReason: r.revoked_reason,
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+function nameTaken(name: string): TscaError {
+  return new TscaError("ERR_CA_NAME_TAKEN", `${name}: A certificate authority with this name already exists.`);
+}
+
+export class SqlCaRepository implements CaRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list(): Promise<CertificateAuthority[]> {
+    try {
+      const rows = await this.db.selectFrom("certificate_authority").selectAll().orderBy("not_after").orderBy("name").execute();
+      return rows.map(fromRow);
+    } catch (e) {
+      throw databaseError(e);
+    }
+  }
+
+  async get(serial: string): Promise<CertificateAuthority | undefined> {
+    try {
+      const row = await this.db.selectFrom("certificate_authority").selectAll().where("serial", "=", serial).executeTakeFirst();
+      return row ? fromRow(row) : undefined;
+    } catch (e) {
+      throw databaseError(e);
+    }
+  }
+
+  async search(prefix: string, name: string): Promise<CertificateAuthority[]> {
+    try {
+      // Serials are upper-case hex, so a LIKE prefix needs no escaping of wildcards.
+      const safePrefix = /^[0-9A-F]+$/.test(prefix) ? prefix : "\u0000";
+      const rows = await this.db
+        .selectFrom("certificate_authority")
+        .selectAll()
+        .where((eb) => eb.or([eb("serial", "like", `${safePrefix}%`), eb("name", "=", name)]))
+        .orderBy("not_after")
+        .execute();
+      return rows.map(fromRow);
+    } catch (e) {
+      throw databaseError(e);
+    }
+  }
+
+  async insert(ca: CertificateAuthority): Promise<void> {
+    try {
+      await this.db.insertInto("certificate_authority").values(toRow(ca)).execute();
+    } catch (e) {
+      if (isUniqueViolation(e, "name")) throw nameTaken(ca.name);
+      if (isUniqueViolation(e, "serial") || isUniqueViolation(e, "pkey"))
+        throw new TscaError("ERR_CA_SERIAL_TAKEN", `${ca.serial}: A certificate authority with this serial already exists.`);
+      throw databaseError(e);
+    }
+  }
+
+  async update(serial: string, patch: CaUpdate, now: Date): Promise<void> {
+    const row: Partial<CertificateAuthorityTable> = { updated_at: iso(now) };
+    if (patch.name !== undefined) row.name = patch.name;
+    if (patch.enabled !== undefined) row.enabled = patch.enabled ? 1 : 0;
+    if (patch.signCrlUrls !== undefined) row.sign_crl_urls = JSON.stringify(patch.signCrlUrls);
+    if (patch.signOcspUrls !== undefined) row.sign_ocsp_urls = JSON.stringify(patch.signOcspUrls);
+    if (patch.signIssuerUrls !== undefined) row.sign_issuer_urls = JSON.stringify(patch.signIssuerUrls);
+    if (patch.signIssuerAltNames !== undefined) row.sign_issuer_alt_names = JSON.stringify(patch.signIssuerAltNames);
+    if (patch.website !== undefined) row.website = patch.website;
+    if (patch.termsOfService !== undefined) row.terms_of_service = patch.termsOfService;
+    if (patch.caaIdentity !== undefined) row.caa_identity = patch.caaIdentity;
+    if (patch.revokedAt !== undefined) row.revoked_at = patch.revokedAt ? iso(patch.revokedAt) : null;
+    if (patch.revokedReason !== undefined) row.revoked_reason = patch.revokedReason;
+    try {
+      await this.db.updateTable("certificate_authority").set(row).where("serial", "=", serial).execute();
+    } catch (e) {
+      if (patch.name !== undefined && isUniqueViolation(e, "name")) throw nameTaken(patch.name);
+      throw databaseError(e);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Settings: built-in defaults, then an optional JSON config file, then environment variables (highest
+ * precedence). Validated once at start; any problem is one sentence naming the setting and its source.
+ *
+ * | variable                      | file key              | default                                  |
+ * | TSCA_HOME                     | –                     | $XDG_DATA_HOME/tsca or ~/.local/share/tsca |
+ * | TSCA_CONFIG                   | –                     | $TSCA_HOME/tsca.json (if present)        |
+ * | TSCA_CA_DIR                   | caDir                 | $TSCA_HOME/ca                            |
+ * | TSCA_DATABASE_URL             | databaseUrl           | $TSCA_HOME/tsca.sqlite3                  |
+ * | TSCA_DEFAULT_KEY_TYPE         | defaultKeyType        | RSA                                      |
+ * | TSCA_DEFAULT_KEY_SIZE         | defaultKeySize        | 4096                                     |
+ * | TSCA_MIN_KEY_SIZE             | minKeySize            | 2048                                     |
+ * | TSCA_DEFAULT_ELLIPTIC_CURVE   | defaultEllipticCurve  | secp256r1                                |
+ * | TSCA_DEFAULT_SIGNATURE_HASH   | defaultSignatureHash  | SHA-512                                  |
+ * | TSCA_DEFAULT_CA_EXPIRES       | defaultCaExpires      | 3650 (days)                              |
+ * | TSCA_DEFAULT_EXPIRES          | defaultExpires        | 100 (days, end-entity certificates)      |
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { TscaError } from "../core/errors.js";
+import {
+  parseEllipticCurve,
+  parseHashAlgorithm,
+  parseKeyType,
+  type EllipticCurve,
+  type HashAlgorithm,
+  type KeyType,
+} from "../core/x509/algorithms.js";
+
+export interface Settings {
+  home: string;
+  caDir: string;
+  databaseUrl: string;
+  defaultKeyType: KeyType;
+  defaultKeySize: number;
+  minKeySize: number;
+  defaultEllipticCurve: EllipticCurve;
+  defaultSignatureHash: HashAlgorithm;
+  defaultCaExpires: number;
+  defaultExpires: number;
+  /** Where the values came from, for error messages. */
+  configFile: string | undefined;
+}
+
+type Raw = Record<string, unknown>;
+
+const FILE_KEYS: Record<string, string> = {
+  caDir: "TSCA_CA_DIR",
+  databaseUrl: "TSCA_DATABASE_URL",
+  defaultKeyType: "TSCA_DEFAULT_KEY_TYPE",
+  defaultKeySize: "TSCA_DEFAULT_KEY_SIZE",
+  minKeySize: "TSCA_MIN_KEY_SIZE",
+  defaultEllipticCurve: "TSCA_DEFAULT_ELLIPTIC_CURVE",
+  defaultSignatureHash: "TSCA_DEFAULT_SIGNATURE_HASH",
+  defaultCaExpires: "TSCA_DEFAULT_CA_EXPIRES",
+  defaultExpires: "TSCA_DEFAULT_EXPIRES",
+};
+
+function configError(setting: string, source: string, why: string): TscaError {
+  return new TscaError("ERR_CONFIG", `Invalid setting ${setting} (from ${source}): ${why}`);
+}
+
+function readConfigFile(path: string): Raw {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new TscaError("ERR_CONFIG", `${path}: The config file is not readable JSON.`, { cause: e });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new TscaError("ERR_CONFIG", `${path}: The config file must hold a JSON object.`);
+  for (const key of Object.keys(parsed))
+    if (!(key in FILE_KEYS)) throw new TscaError("ERR_CONFIG", `${path}: Unknown setting "${key}" (known: ${Object.keys(FILE_KEYS).join(", ")}).`);
+  return parsed as Raw;
+}
+
+function positiveInt(v: unknown, setting: string, source: string): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n <= 0) throw configError(setting, source, `"${String(v)}" is not a positive integer.`);
+  return n;
+}
+
+function parseWith<T>(fn: (s: string) => T, v: unknown, setting: string, source: string): T {
+  try {
+    return fn(String(v));
+  } catch (e) {
+    throw configError(setting, source, (e as Error).message);
+  }
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const dataHome = env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  const home = resolve(env.TSCA_HOME || join(dataHome, "tsca"));
+  const explicitConfig = env.TSCA_CONFIG;
+  const configFile = explicitConfig ? resolve(explicitConfig) : existsSync(join(home, "tsca.json")) ? join(home, "tsca.json") : undefined;
+  if (explicitConfig && !existsSync(configFile!)) throw new TscaError("ERR_CONFIG", `${configFile}: TSCA_CONFIG names a file that does not exist.`);
+  const file = configFile ? readConfigFile(configFile) : {};
+
+  const get = (key: string): { value: unknown; source: string } | undefined => {
+    const envName = FILE_KEYS[key]!;
+    if (env[envName] !== undefined && env[envName] !== "") return { value: env[envName], source: `environment variable ${envName}` };
+    if (file[key] !== undefined) return { value: file[key], source: `${configFile} key "${key}"` };
+    return undefined;
+  };
+  const val = <T>(key: string, def: T, parse: (v: unknown, setting: string, source: string) => T): T => {
+    const got = get(key);
+    return got ? parse(got.value, key, got.source) : def;
+  };
+  const str = (v: unknown, setting: string, source: string): string => {
+    if (typeof v !== "string" || v.trim() === "") throw configError(setting, source, "must be a non-empty string.");
+    return v;
+  };
+
+  const settings: Settings = {
+    home,
+    caDir: resolve(val("caDir", join(home, "ca"), str)),
+    databaseUrl: val("databaseUrl", join(home, "tsca.sqlite3"), str),
+    defaultKeyType: val("defaultKeyType", "RSA" as KeyType, (v, s, src) => parseWith(parseKeyType, v, s, src)),
+    defaultKeySize: val("defaultKeySize", 4096, positiveInt),
+    minKeySize: val("minKeySize", 2048, positiveInt),
+    defaultEllipticCurve: val("defaultEllipticCurve", "secp256r1" as EllipticCurve, (v, s, src) => parseWith(parseEllipticCurve, v, s, src)),
+    defaultSignatureHash: val("defaultSignatureHash", "SHA-512" as HashAlgorithm, (v, s, src) => parseWith(parseHashAlgorithm, v, s, src)),
+    defaultCaExpires: val("defaultCaExpires", 3650, positiveInt),
+    defaultExpires: val("defaultExpires", 100, positiveInt),
+    configFile,
+  };
+  if (settings.minKeySize < 2048) throw configError("minKeySize", "settings", "must be at least 2048.");
+  if (settings.defaultKeySize < settings.minKeySize || (settings.defaultKeySize & (settings.defaultKeySize - 1)) !== 0)
+    throw configError("defaultKeySize", "settings", `${settings.defaultKeySize} must be a power of two and at least minKeySize (${settings.minKeySize}).`);
+  return settings;
+}

@@ -1,0 +1,48 @@
+/**
+ * The CA entity as stored: its certificate plus what only tsca knows about it (name, parent, key
+ * location, what it adds to certificates it signs). Everything derivable from the certificate (subject,
+ * validity, path length) is also kept in columns, because listing and lookup must not parse DER.
+ */
+import type { HashAlgorithm, KeyType } from "../x509/algorithms.js";
+
+export interface CertificateAuthority {
+  serial: string;
+  name: string;
+  parentSerial: string | null;
+  enabled: boolean;
+  commonName: string;
+  /** RFC 4514-style subject in certificate order, for display and search. */
+  subject: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** pathLenConstraint of its own certificate; null = no limit. */
+  pathLength: number | null;
+  keyType: KeyType;
+  /** Hash used when this CA signs; null for EdDSA keys. */
+  signatureHash: HashAlgorithm | null;
+  keyBackend: string;
+  keyRef: string;
+  keyEncrypted: boolean;
+  der: Buffer;
+  /** General names (display form, e.g. "URI:http://…") added to certificates this CA signs. */
+  signCrlUrls: string[];
+  signOcspUrls: string[];
+  signIssuerUrls: string[];
+  signIssuerAltNames: string[];
+  website: string | null;
+  termsOfService: string | null;
+  caaIdentity: string | null;
+  revokedAt: Date | null;
+  revokedReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type CaStatus = "valid" | "revoked" | "expired" | "not yet valid";
+
+export function caStatus(ca: CertificateAuthority, now: Date): CaStatus {
+  if (ca.revokedAt) return "revoked";
+  if (now < ca.notBefore) return "not yet valid";
+  if (now > ca.notAfter) return "expired";
+  return "valid";
+}

@@ -1,0 +1,35 @@
+/** Validation of key parameters for a new CA key (RFC 8410 §6: EdDSA takes no separate hash). */
+import { TscaError } from "../errors.js";
+import { hasHash, type EllipticCurve, type HashAlgorithm, type KeyType } from "../x509/algorithms.js";
+import type { KeySpec } from "../ports/key-store.js";
+
+export interface KeyParameters {
+  keyType: KeyType;
+  keySize?: number;
+  curve?: EllipticCurve;
+  hash?: HashAlgorithm;
+}
+
+export interface KeyDefaults {
+  keySize: number;
+  minKeySize: number;
+  curve: EllipticCurve;
+  hash: HashAlgorithm;
+}
+
+export function resolveKeyParameters(p: KeyParameters, d: KeyDefaults): { spec: KeySpec; hash: HashAlgorithm | null } {
+  if (p.keyType !== "RSA" && p.keySize !== undefined)
+    throw new TscaError("ERR_KEY_PARAMETERS", `Key size is only used for RSA keys, not ${p.keyType} keys.`);
+  if (p.keyType !== "EC" && p.curve !== undefined)
+    throw new TscaError("ERR_KEY_PARAMETERS", `Elliptic curves are only used for EC keys, not ${p.keyType} keys.`);
+  if (!hasHash(p.keyType) && p.hash !== undefined)
+    throw new TscaError("ERR_KEY_PARAMETERS", `${p.keyType} keys do not allow an algorithm for signing.`);
+  if (p.keyType === "RSA") {
+    const size = p.keySize ?? d.keySize;
+    if (size < d.minKeySize) throw new TscaError("ERR_KEY_PARAMETERS", `${size}: Key size must be at least ${d.minKeySize} bits.`);
+    if ((size & (size - 1)) !== 0) throw new TscaError("ERR_KEY_PARAMETERS", `${size}: Key size must be a power of two.`);
+    return { spec: { keyType: "RSA", keySize: size }, hash: p.hash ?? d.hash };
+  }
+  if (p.keyType === "EC") return { spec: { keyType: "EC", curve: p.curve ?? d.curve }, hash: p.hash ?? d.hash };
+  return { spec: { keyType: p.keyType }, hash: null };
+}

@@ -1,0 +1,57 @@
+/**
+ * Typed errors with stable codes. Every error a user can see is a TscaError: its `message` is one
+ * sentence that is safe to show, its `code` is stable (documented in docs/errors.md, kept in step by a
+ * test), and its `kind` decides the exit code / HTTP status at each surface. Internal detail goes in
+ * `cause`, never in the message.
+ */
+export type ErrorKind = "usage" | "invalid" | "not-found" | "conflict" | "forbidden" | "unavailable";
+
+/** Every code with its kind and a description for docs/errors.md. */
+export const ERROR_CODES = {
+  ERR_USAGE: { kind: "usage", doc: "The command line is malformed: unknown option, missing argument, bad value." },
+  ERR_CONFIG: { kind: "invalid", doc: "The configuration (environment or config file) is invalid." },
+  ERR_INVALID_SUBJECT: { kind: "usage", doc: "A subject (distinguished name) cannot be parsed." },
+  ERR_INVALID_GENERAL_NAME: { kind: "usage", doc: "A general name (DNS:, IP:, email:, URI:, dirName:, RID:, otherName:) is malformed." },
+  ERR_INVALID_ARGUMENT: { kind: "usage", doc: "An option value is out of range or not of the expected form." },
+  ERR_SUBJECT_NO_CN: { kind: "invalid", doc: "A CA subject has no common name." },
+  ERR_KEY_PARAMETERS: { kind: "invalid", doc: "Key type, size, curve and signature hash do not fit together." },
+  ERR_CA_NOT_FOUND: { kind: "not-found", doc: "No CA matches the given serial prefix or name." },
+  ERR_CA_AMBIGUOUS: { kind: "usage", doc: "More than one CA matches the given serial prefix." },
+  ERR_CA_NAME_TAKEN: { kind: "conflict", doc: "A CA with this name exists already." },
+  ERR_CA_SERIAL_TAKEN: { kind: "conflict", doc: "A CA with this serial exists already (same certificate imported twice)." },
+  ERR_PATH_LENGTH: { kind: "forbidden", doc: "The path length of the parent or an ancestor forbids another CA level." },
+  ERR_PARENT_UNUSABLE: { kind: "forbidden", doc: "The parent CA is disabled, expired, not yet valid or revoked." },
+  ERR_ROOT_CA_URL: { kind: "invalid", doc: "A root CA cannot carry CRL, OCSP or CA issuer URLs in its own certificate." },
+  ERR_KEY_NOT_FOUND: { kind: "not-found", doc: "The private key of a CA is not in the key store (wrong CA_DIR, or a web host)." },
+  ERR_KEY_PASSWORD_REQUIRED: { kind: "invalid", doc: "The private key is encrypted and no password was given." },
+  ERR_KEY_PASSWORD_UNEXPECTED: { kind: "invalid", doc: "A password was given but the private key is not encrypted." },
+  ERR_KEY_PASSWORD_WRONG: { kind: "invalid", doc: "The private key cannot be decrypted with the given password." },
+  ERR_KEY_INVALID: { kind: "invalid", doc: "A private key file cannot be read or is of an unsupported type." },
+  ERR_KEY_MISMATCH: { kind: "invalid", doc: "A private key does not belong to the certificate." },
+  ERR_CERT_INVALID: { kind: "invalid", doc: "A certificate cannot be parsed." },
+  ERR_NOT_A_CA: { kind: "invalid", doc: "A certificate to import as a CA is not a CA certificate." },
+  ERR_NOT_SIGNED_BY_PARENT: { kind: "invalid", doc: "A certificate was not signed by the CA named as its issuer." },
+  ERR_EXPIRES: { kind: "invalid", doc: "A validity period is out of range." },
+  ERR_EXTENSION: { kind: "invalid", doc: "An extension value is invalid or not allowed here." },
+  ERR_IO: { kind: "unavailable", doc: "A file cannot be read or written." },
+  ERR_DATABASE: { kind: "unavailable", doc: "The database cannot be reached or refused the operation." },
+  ERR_INTERNAL: { kind: "unavailable", doc: "An unexpected internal error (see --traceback)." },
+} as const satisfies Record<string, { kind: ErrorKind; doc: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class TscaError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TscaError";
+    this.code = code;
+    this.kind = ERROR_CODES[code].kind;
+  }
+}
+
+export function isTscaError(e: unknown): e is TscaError {
+  return e instanceof TscaError;
+}

@@ -1,0 +1,29 @@
+/**
+ * The one place that signs certificates: it encodes the TBSCertificate, asks the Signer for a signature
+ * and assembles the result (RFC 5280 §4.1). Every certificate tsca makes — CAs and end entities — goes
+ * through here, so algorithm identifiers in TBS and outer structure always agree (§4.1.1.2).
+ */
+import type { Signer } from "../ports/signer.js";
+import { signatureAlgorithmIdentifier, type HashAlgorithm } from "../x509/algorithms.js";
+import { assembleCertificate, encodeTbsCertificate } from "../x509/certificate.js";
+import type { Extension } from "../x509/extensions/extension.js";
+
+export interface CertificateToSign {
+  serial: string;
+  issuer: Buffer;
+  subject: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  spki: Buffer;
+  extensions: Extension[];
+}
+
+export async function signCertificate(cert: CertificateToSign, signer: Signer, hash: HashAlgorithm | undefined): Promise<Buffer> {
+  const algorithm = signatureAlgorithmIdentifier(signer.keyType, hash);
+  const tbs = encodeTbsCertificate({ ...cert, signatureAlgorithm: algorithm });
+  const signature = await signer.sign(tbs, hash);
+  return assembleCertificate(tbs, algorithm, signature);
+}
+
+/** Whole seconds: X.509 times have no fraction (RFC 5280 §4.1.2.5.1/.2). */
+export const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);

@@ -1,0 +1,95 @@
+/**
+ * import_ca: take an existing CA (certificate + private key) into tsca. Refused: a certificate that is not
+ * a CA (basicConstraints cA, RFC 5280 §4.2.1.9), a key that does not belong to it, a child that the named
+ * parent did not sign. Atomic like init_ca: the key is staged, the row inserted, then the key committed.
+ */
+import { TscaError } from "../errors.js";
+import type { CertificateAuthority } from "../ca/certificate-authority.js";
+import { findCa } from "../ca/find-ca.js";
+import { parseCertificate } from "../x509/certificate.js";
+import { basicConstraints } from "../x509/extensions/basic-constraints.js";
+import { keyUsage } from "../x509/extensions/key-usage.js";
+import { findExtension } from "../x509/extensions/registry.js";
+import { hashOfSignatureAlgorithm, type HashAlgorithm, type KeyType } from "../x509/algorithms.js";
+import { commonName, formatName } from "../x509/name.js";
+import { verifySignature } from "../x509/verify-signature.js";
+import type { CaDeps } from "./deps.js";
+import type { SignedCertificateUrls } from "./init-ca.js";
+import { formatGeneralName } from "../x509/general-name.js";
+
+export interface ImportCaRequest {
+  name: string;
+  key: Buffer;
+  certificate: Buffer;
+  importPassword?: string;
+  password?: string;
+  parent?: string;
+  defaultHash: HashAlgorithm;
+  sign?: Partial<SignedCertificateUrls>;
+}
+
+export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
+  if (req.name.trim() === "" || req.name.length > 255) throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+  const cert = parseCertificate(req.certificate);
+  const bc = findExtension(cert.extensions, basicConstraints);
+  if (!bc?.ca) throw new TscaError("ERR_NOT_A_CA", "The certificate is not a CA certificate (basicConstraints cA is not set).");
+  const ku = findExtension(cert.extensions, keyUsage);
+  if (ku && !ku.includes("keyCertSign")) throw new TscaError("ERR_NOT_A_CA", "The certificate's key usage does not allow signing certificates (keyCertSign).");
+  if (cert.keyType === "unknown") throw new TscaError("ERR_KEY_INVALID", "The certificate's public key type is not supported.");
+  if ((await deps.cas.search("\u0000", req.name)).some((c) => c.name === req.name))
+    throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
+  if (await deps.cas.get(cert.serial))
+    throw new TscaError("ERR_CA_SERIAL_TAKEN", `${cert.serial}: A certificate authority with this serial already exists.`);
+
+  let parent: CertificateAuthority | undefined;
+  if (req.parent !== undefined) {
+    parent = await findCa(deps.cas, req.parent);
+    const parentCert = parseCertificate(parent.der);
+    if (!cert.issuerDer.equals(parentCert.subjectDer) || !verifySignature(cert.tbs, cert.signatureAlgorithmOid, cert.signature, parentCert.spki))
+      throw new TscaError("ERR_NOT_SIGNED_BY_PARENT", `The certificate was not signed by "${parent.name}".`);
+  } else if (cert.issuerDer.equals(cert.subjectDer) && !verifySignature(cert.tbs, cert.signatureAlgorithmOid, cert.signature, cert.spki)) {
+    throw new TscaError("ERR_CERT_INVALID", "The self-signed certificate's signature does not verify.");
+  }
+
+  const pending = await deps.keys.import(cert.serial, req.key, req.importPassword, req.password);
+  try {
+    if (!pending.signer.spki.equals(cert.spki)) throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
+    const ownHash = hashOfSignatureAlgorithm(cert.signatureAlgorithmOid);
+    const keyType = cert.keyType as KeyType;
+    const now = deps.clock.now();
+    const ca: CertificateAuthority = {
+      serial: cert.serial,
+      name: req.name,
+      parentSerial: parent?.serial ?? null,
+      enabled: true,
+      commonName: commonName(cert.subject) ?? "",
+      subject: formatName(cert.subject),
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      pathLength: bc.pathLength ?? null,
+      keyType,
+      signatureHash: keyType === "RSA" || keyType === "EC" ? (ownHash && ownHash !== "weak" ? ownHash : req.defaultHash) : null,
+      keyBackend: deps.keys.backend,
+      keyRef: pending.keyRef,
+      keyEncrypted: pending.encrypted,
+      der: cert.der,
+      signCrlUrls: (req.sign?.crlUrls ?? []).map(formatGeneralName),
+      signOcspUrls: (req.sign?.ocspUrls ?? []).map(formatGeneralName),
+      signIssuerUrls: (req.sign?.issuerUrls ?? []).map(formatGeneralName),
+      signIssuerAltNames: (req.sign?.issuerAltNames ?? []).map(formatGeneralName),
+      website: null,
+      termsOfService: null,
+      caaIdentity: null,
+      revokedAt: null,
+      revokedReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await deps.cas.insert(ca);
+    await pending.commit();
+    return ca;
+  } catch (e) {
+    await pending.abort();
+    throw e;
+  }
+}

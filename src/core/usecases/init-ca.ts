@@ -1,0 +1,151 @@
+/**
+ * init_ca: create a root CA, or an intermediate signed by `parent`. Order matters for safety: everything
+ * that can be refused (subject, key parameters, name, parent usability, path length, parent password) is
+ * checked before a key exists; the key is then staged, the row inserted, and only then the key committed.
+ */
+import { TscaError } from "../errors.js";
+import { caExtensions, type CaCertificateOptions } from "../ca/ca-extensions.js";
+import type { CertificateAuthority } from "../ca/certificate-authority.js";
+import { findCa } from "../ca/find-ca.js";
+import { ancestry, assertAllowsIntermediate, assertUsable } from "../ca/hierarchy.js";
+import { resolveKeyParameters, type KeyDefaults, type KeyParameters } from "../ca/key-parameters.js";
+import { newSerial } from "../issuance/serial.js";
+import { signCertificate, wholeSeconds } from "../issuance/sign-certificate.js";
+import type { Signer } from "../ports/signer.js";
+import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
+import { formatGeneralName, parseGeneralName, type GeneralName } from "../x509/general-name.js";
+import { commonName, encodeName, formatName, type Name } from "../x509/name.js";
+import type { HashAlgorithm } from "../x509/algorithms.js";
+import type { CaDeps } from "./deps.js";
+
+export interface SignedCertificateUrls {
+  crlUrls: GeneralName[];
+  ocspUrls: GeneralName[];
+  issuerUrls: GeneralName[];
+  issuerAltNames: GeneralName[];
+}
+
+export interface InitCaRequest {
+  name: string;
+  subject: Name;
+  key: KeyParameters;
+  keyDefaults: KeyDefaults;
+  password?: string;
+  parent?: string;
+  parentPassword?: string;
+  expiresDays: number;
+  certificate: CaCertificateOptions;
+  sign: SignedCertificateUrls;
+  website?: string;
+  termsOfService?: string;
+  caaIdentity?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function assertValidName(name: string): void {
+  if (name.trim() === "" || name.length > 255)
+    throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+}
+
+/** A root CA has no issuer that could publish its status (spec: "CRLs cannot be used to revoke root CAs"). */
+function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
+  if (c.crlUrls.length) throw new TscaError("ERR_ROOT_CA_URL", "CRLs cannot be used to revoke root CAs, so a root CA cannot have --ca-crl-url.");
+  if (c.ocspUrls.length)
+    throw new TscaError("ERR_ROOT_CA_URL", `${c.ocspUrls.map(formatGeneralName).join(", ")}: An OCSP responder cannot be added to root CAs.`);
+  if (c.issuerUrls.length)
+    throw new TscaError("ERR_ROOT_CA_URL", `${c.issuerUrls.map(formatGeneralName).join(", ")}: A CA issuer cannot be added to root CAs.`);
+}
+
+export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<CertificateAuthority> {
+  assertValidName(req.name);
+  const cn = commonName(req.subject);
+  if (!cn) throw new TscaError("ERR_SUBJECT_NO_CN", "Subject must contain a common name (CN=...).");
+  if (!Number.isInteger(req.expiresDays) || req.expiresDays <= 0)
+    throw new TscaError("ERR_EXPIRES", `${req.expiresDays}: Expiry must be a positive number of days.`);
+  const { spec, hash } = resolveKeyParameters(req.key, req.keyDefaults);
+  const now = wholeSeconds(deps.clock.now());
+
+  const existing = await deps.cas.search("\u0000", req.name);
+  if (existing.some((ca) => ca.name === req.name))
+    throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
+
+  let parent: CertificateAuthority | undefined;
+  let parentSigner: Signer | undefined;
+  let notAfter = new Date(now.getTime() + req.expiresDays * DAY_MS);
+  if (req.parent !== undefined) {
+    parent = await findCa(deps.cas, req.parent);
+    const all = new Map((await deps.cas.list()).map((ca) => [ca.serial, ca]));
+    const chain = ancestry(parent, (s) => all.get(s));
+    assertUsable(chain, now, "Parent CA");
+    assertAllowsIntermediate(chain);
+    // An intermediate never outlives its parent (RFC 5280 §6.1.3 (a)(2) would reject the path after that).
+    if (notAfter > parent.notAfter) notAfter = parent.notAfter;
+    parentSigner = await deps.keys.load(parent.keyRef, req.parentPassword);
+  } else {
+    assertRootWithoutOwnUrls(req.certificate);
+  }
+
+  const serial = newSerial(deps.random);
+  const pending = await deps.keys.generate(serial, spec, req.password);
+  try {
+    const subjectDer = encodeName(req.subject);
+    const ski = keyIdentifier(pending.signer.spki);
+    const issuerSigner = parentSigner ?? pending.signer;
+    const issuerHash: HashAlgorithm | undefined = parent ? (parent.signatureHash ?? undefined) : (hash ?? undefined);
+    const issuerKeyId = parent ? keyIdentifier(parentSigner!.spki) : ski;
+    const issuerAltNames = parent ? parent.signIssuerAltNames.map((g) => parseGeneralName(g)) : [];
+    const der = await signCertificate(
+      {
+        serial,
+        issuer: parent ? parseIssuerDer(parent) : subjectDer,
+        subject: subjectDer,
+        notBefore: now,
+        notAfter,
+        spki: pending.signer.spki,
+        extensions: caExtensions({ ...req.certificate, issuerAltNames: [...req.certificate.issuerAltNames, ...issuerAltNames] }, ski, issuerKeyId),
+      },
+      issuerSigner,
+      issuerHash,
+    );
+    const ca: CertificateAuthority = {
+      serial,
+      name: req.name,
+      parentSerial: parent?.serial ?? null,
+      enabled: true,
+      commonName: cn,
+      subject: formatName(req.subject),
+      notBefore: now,
+      notAfter,
+      pathLength: req.certificate.pathLength,
+      keyType: spec.keyType,
+      signatureHash: hash,
+      keyBackend: deps.keys.backend,
+      keyRef: pending.keyRef,
+      keyEncrypted: pending.encrypted,
+      der,
+      signCrlUrls: req.sign.crlUrls.map(formatGeneralName),
+      signOcspUrls: req.sign.ocspUrls.map(formatGeneralName),
+      signIssuerUrls: req.sign.issuerUrls.map(formatGeneralName),
+      signIssuerAltNames: req.sign.issuerAltNames.map(formatGeneralName),
+      website: req.website ?? null,
+      termsOfService: req.termsOfService ?? null,
+      caaIdentity: req.caaIdentity ?? null,
+      revokedAt: null,
+      revokedReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await deps.cas.insert(ca);
+    await pending.commit();
+    return ca;
+  } catch (e) {
+    await pending.abort();
+    throw e;
+  }
+}
+
+/** The issuer field of a child is the parent's subject exactly as encoded in the parent certificate (§4.1.2.4). */
+function parseIssuerDer(parent: CertificateAuthority): Buffer {
+  return parseCertificate(parent.der).subjectDer;
+}
