@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   ERR_NOT_SIGNED_BY_PARENT: { kind: "invalid", doc: "A certificate was not signed by the CA named as its issuer." },
   ERR_EXPIRES: { kind: "invalid", doc: "A validity period is out of range." },
   ERR_EXTENSION: { kind: "invalid", doc: "An extension value is invalid or not allowed here." },
+  ERR_CERT_SERIAL_TAKEN: { kind: "conflict", doc: "A certificate with this serial is already stored." },
   ERR_IO: { kind: "unavailable", doc: "A file cannot be read or written." },
   ERR_DATABASE: { kind: "unavailable", doc: "The database cannot be reached or refused the operation." },
   ERR_INTERNAL: { kind: "unavailable", doc: "An unexpected internal error (see --traceback)." },

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SqlCaRepository } from "../adapters/db/ca-repository.js";
+import { SqlCertificateRepository } from "../adapters/db/certificate-repository.js";
 import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
 import { FileKeyStore } from "../adapters/keys/file-key-store.js";
 import type { CliContext, CliIo } from "../adapters/cli/context.js";
@@ -28,7 +29,7 @@ export async function main(argv: string[], io: Omit<CliIo, "argv"> = { stdout: p
       const keys = new FileKeyStore(settings.caDir);
       // Finish or undo CA creations a killed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
-      return { settings, cas, keys, clock: { now: () => new Date() }, random: { bytes: (n: number) => randomBytes(n) } };
+      return { settings, cas, certs: new SqlCertificateRepository(db.db), keys, clock: { now: () => new Date() }, random: { bytes: (n: number) => randomBytes(n) } };
     })());
   try {
     return await runCli(argv, context, { ...io, argv }, version());

@@ -3,6 +3,7 @@
  * `-h` and usage errors never open a database.
  */
 import type { CaRepository } from "../../core/ports/ca-repository.js";
+import type { CertificateRepository } from "../../core/ports/certificate-repository.js";
 import type { Clock } from "../../core/ports/clock.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Random } from "../../core/ports/random.js";
@@ -21,6 +22,7 @@ export interface CliSettings {
 export interface CliContext {
   settings: CliSettings;
   cas: CaRepository;
+  certs: CertificateRepository;
   keys: KeyStore;
   clock: Clock;
   random: Random;

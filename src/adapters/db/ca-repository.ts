@@ -99,12 +99,11 @@ export class SqlCaRepository implements CaRepository {
 
   async search(prefix: string, name: string): Promise<CertificateAuthority[]> {
     try {
-      // Serials are upper-case hex, so a LIKE prefix needs no escaping of wildcards.
-      const safePrefix = /^[0-9A-F]+$/.test(prefix) ? prefix : "\u0000";
-      const rows = await this.db
+        const rows = await this.db
         .selectFrom("certificate_authority")
         .selectAll()
-        .where((eb) => eb.or([eb("serial", "like", `${safePrefix}%`), eb("name", "=", name)]))
+        // Serials are upper-case hex, so a LIKE prefix needs no wildcard escaping; a non-hex prefix matches no serial.
+        .where((eb) => (/^[0-9A-F]+$/.test(prefix) ? eb.or([eb("serial", "like", `${prefix}%`), eb("name", "=", name)]) : eb("name", "=", name)))
         .orderBy("not_after")
         .execute();
       return rows.map(fromRow);

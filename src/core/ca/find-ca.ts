@@ -8,7 +8,7 @@ import { formatSerial, sanitizeSerial } from "../issuance/serial.js";
 import type { CertificateAuthority } from "./certificate-authority.js";
 
 export async function findCa(repo: CaRepository, identifier: string): Promise<CertificateAuthority> {
-  const prefix = sanitizeSerial(identifier) ?? "\u0000";
+  const prefix = sanitizeSerial(identifier) ?? "";
   const matches = await repo.search(prefix, identifier);
   const exact = matches.filter((ca) => ca.name === identifier || ca.serial === prefix);
   const pick = exact.length === 1 ? exact : matches;

@@ -36,7 +36,7 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
   const ku = findExtension(cert.extensions, keyUsage);
   if (ku && !ku.includes("keyCertSign")) throw new TscaError("ERR_NOT_A_CA", "The certificate's key usage does not allow signing certificates (keyCertSign).");
   if (cert.keyType === "unknown") throw new TscaError("ERR_KEY_INVALID", "The certificate's public key type is not supported.");
-  if ((await deps.cas.search("\u0000", req.name)).some((c) => c.name === req.name))
+  if ((await deps.cas.search("", req.name)).some((c) => c.name === req.name))
     throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
   if (await deps.cas.get(cert.serial))
     throw new TscaError("ERR_CA_SERIAL_TAKEN", `${cert.serial}: A certificate authority with this serial already exists.`);

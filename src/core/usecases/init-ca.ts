@@ -66,7 +66,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
   const { spec, hash } = resolveKeyParameters(req.key, req.keyDefaults);
   const now = wholeSeconds(deps.clock.now());
 
-  const existing = await deps.cas.search("\u0000", req.name);
+  const existing = await deps.cas.search("", req.name);
   if (existing.some((ca) => ca.name === req.name))
     throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
 
