@@ -14,11 +14,15 @@
  * | TSCA_DEFAULT_SIGNATURE_HASH   | defaultSignatureHash  | SHA-512                                  |
  * | TSCA_DEFAULT_CA_EXPIRES       | defaultCaExpires      | 3650 (days)                              |
  * | TSCA_DEFAULT_EXPIRES          | defaultExpires        | 100 (days, end-entity certificates)      |
+ * | TSCA_DEFAULT_CA               | defaultCa             | unset: the usable CA that expires last   |
+ * | TSCA_DEFAULT_PROFILE          | defaultProfile        | webserver                                |
+ * | TSCA_PROFILES (JSON)          | profiles              | {} (added to / replacing the built-ins)  |
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { TscaError } from "../core/errors.js";
+import type { ProfileConfig } from "../core/issuance/profiles.js";
 import {
   parseEllipticCurve,
   parseHashAlgorithm,
@@ -39,6 +43,9 @@ export interface Settings {
   defaultSignatureHash: HashAlgorithm;
   defaultCaExpires: number;
   defaultExpires: number;
+  defaultCa: string | undefined;
+  defaultProfile: string;
+  profiles: Record<string, ProfileConfig>;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -55,6 +62,9 @@ const FILE_KEYS: Record<string, string> = {
   defaultSignatureHash: "TSCA_DEFAULT_SIGNATURE_HASH",
   defaultCaExpires: "TSCA_DEFAULT_CA_EXPIRES",
   defaultExpires: "TSCA_DEFAULT_EXPIRES",
+  defaultCa: "TSCA_DEFAULT_CA",
+  defaultProfile: "TSCA_DEFAULT_PROFILE",
+  profiles: "TSCA_PROFILES",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -87,6 +97,20 @@ function parseWith<T>(fn: (s: string) => T, v: unknown, setting: string, source:
   } catch (e) {
     throw configError(setting, source, (e as Error).message);
   }
+}
+
+/** Profiles come as an object (config file) or JSON text (environment); each entry is validated by Profiles. */
+function profilesValue(v: unknown, setting: string, source: string): Record<string, ProfileConfig> {
+  let parsed = v;
+  if (typeof v === "string") {
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      throw configError(setting, source, "is not valid JSON.");
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw configError(setting, source, "must be an object of profiles.");
+  return parsed as Record<string, ProfileConfig>;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -123,6 +147,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     defaultSignatureHash: val("defaultSignatureHash", "SHA-512" as HashAlgorithm, (v, s, src) => parseWith(parseHashAlgorithm, v, s, src)),
     defaultCaExpires: val("defaultCaExpires", 3650, positiveInt),
     defaultExpires: val("defaultExpires", 100, positiveInt),
+    defaultCa: val<string | undefined>("defaultCa", undefined, str),
+    defaultProfile: val("defaultProfile", "webserver", str),
+    profiles: val("profiles", {}, profilesValue),
     configFile,
   };
   if (settings.minKeySize < 2048) throw configError("minKeySize", "settings", "must be at least 2048.");

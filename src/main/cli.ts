@@ -12,6 +12,7 @@ import { FileKeyStore } from "../adapters/keys/file-key-store.js";
 import type { CliContext, CliIo } from "../adapters/cli/context.js";
 import { runCli } from "../adapters/cli/program.js";
 import { loadSettings } from "../config/settings.js";
+import { Profiles } from "../core/issuance/profiles.js";
 
 function version(): string {
   const pkg = fileURLToPath(new URL("../../package.json", import.meta.url));
@@ -29,7 +30,7 @@ export async function main(argv: string[], io: Omit<CliIo, "argv"> = { stdout: p
       const keys = new FileKeyStore(settings.caDir);
       // Finish or undo CA creations a killed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
-      return { settings, cas, certs: new SqlCertificateRepository(db.db), keys, clock: { now: () => new Date() }, random: { bytes: (n: number) => randomBytes(n) } };
+      return { settings, cas, certs: new SqlCertificateRepository(db.db), profiles: new Profiles(settings.profiles, settings.defaultProfile), keys, clock: { now: () => new Date() }, random: { bytes: (n: number) => randomBytes(n) } };
     })());
   try {
     return await runCli(argv, context, { ...io, argv }, version());

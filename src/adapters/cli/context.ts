@@ -4,6 +4,7 @@
  */
 import type { CaRepository } from "../../core/ports/ca-repository.js";
 import type { CertificateRepository } from "../../core/ports/certificate-repository.js";
+import type { Profiles } from "../../core/issuance/profiles.js";
 import type { Clock } from "../../core/ports/clock.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
 import type { Random } from "../../core/ports/random.js";
@@ -17,12 +18,14 @@ export interface CliSettings {
   defaultSignatureHash: import("../../core/x509/algorithms.js").HashAlgorithm;
   defaultCaExpires: number;
   defaultExpires: number;
+  defaultCa: string | undefined;
 }
 
 export interface CliContext {
   settings: CliSettings;
   cas: CaRepository;
   certs: CertificateRepository;
+  profiles: Profiles;
   keys: KeyStore;
   clock: Clock;
   random: Random;

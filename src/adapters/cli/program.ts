@@ -11,6 +11,12 @@ import { registerImportCa } from "./commands/import-ca.js";
 import { registerInitCa } from "./commands/init-ca.js";
 import { registerListCas } from "./commands/list-cas.js";
 import { registerViewCa } from "./commands/view-ca.js";
+import { registerImportCert } from "./commands/import-cert.js";
+import { registerListCerts } from "./commands/list-certs.js";
+import { registerResignCert } from "./commands/resign-cert.js";
+import { registerRevokeCert } from "./commands/revoke-cert.js";
+import { registerSignCert } from "./commands/sign-cert.js";
+import { registerViewCert } from "./commands/view-cert.js";
 
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
@@ -25,8 +31,11 @@ export function buildProgram(context: ContextFactory, io: CliIo, version: string
       writeErr: (s) => io.stderr.write(s),
       outputError: () => undefined, // printed once, by runCli
     });
-  for (const register of [registerInitCa, registerImportCa, registerListCas, registerViewCa, registerEditCa, registerDumpCa])
-    register(program, context, io);
+  const commands = [
+    ...[registerInitCa, registerImportCa, registerListCas, registerViewCa, registerEditCa, registerDumpCa],
+    ...[registerSignCert, registerResignCert, registerRevokeCert, registerListCerts, registerViewCert, registerImportCert],
+  ];
+  for (const register of commands) register(program, context, io);
   program.commands.forEach((c) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });

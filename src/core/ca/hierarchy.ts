@@ -43,11 +43,16 @@ export function assertAllowsIntermediate(chain: CertificateAuthority[]): void {
 }
 
 /** A CA signs only while it and all its ancestors are enabled, valid now and not revoked. */
-export function assertUsable(chain: CertificateAuthority[], now: Date, role: string): void {
+export function assertUsable(
+  chain: CertificateAuthority[],
+  now: Date,
+  role: string,
+  code: "ERR_PARENT_UNUSABLE" | "ERR_CA_UNUSABLE" = "ERR_PARENT_UNUSABLE",
+): void {
   for (const ca of chain) {
     const who = ca === chain[0] ? `${role} "${ca.name}"` : `Ancestor CA "${ca.name}" of ${role.toLowerCase()} "${chain[0]!.name}"`;
-    if (!ca.enabled) throw new TscaError("ERR_PARENT_UNUSABLE", `${who} is disabled.`);
+    if (!ca.enabled) throw new TscaError(code, `${who} is disabled.`);
     const status = caStatus(ca, now);
-    if (status !== "valid") throw new TscaError("ERR_PARENT_UNUSABLE", `${who} is ${status}.`);
+    if (status !== "valid") throw new TscaError(code, `${who} is ${status}.`);
   }
 }

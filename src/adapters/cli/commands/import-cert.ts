@@ -1,0 +1,35 @@
+/** `tsca import_cert CERT_FILE [--ca CA]` and `tsca cert_watchers CERT --add/--rm EMAIL`. */
+import type { Command } from "commander";
+import { formatSerial } from "../../../core/issuance/serial.js";
+import { certWatchers, parseWatcher } from "../../../core/usecases/cert-watchers.js";
+import { importCert } from "../../../core/usecases/import-cert.js";
+import { derFromPemOrDer } from "../../../core/x509/pem.js";
+import type { CliIo, ContextFactory } from "../context.js";
+import { readFileOrStdin } from "../input.js";
+import { collect } from "../values.js";
+
+export function registerImportCert(program: Command, context: ContextFactory, io: CliIo): void {
+  program
+    .command("import_cert")
+    .description("Import a certificate issued elsewhere by one of our CAs (PEM or DER); its signature is checked.")
+    .argument("<cert_file>", "certificate file; - for standard input")
+    .option("--ca <ca>", "the CA that signed it (default: the configured default CA, else the usable CA that expires last)")
+    .option("--watch <email>", "e-mail address to notify before expiry; repeatable", collect)
+    .action(async (path: string, o: { ca?: string; watch?: string[] }) => {
+      const watchers = (o.watch ?? []).map(parseWatcher);
+      const der = derFromPemOrDer(await readFileOrStdin(path, "certificate", io), "CERTIFICATE", path);
+      const ctx = await context();
+      const cert = await importCert({ ...ctx, defaultCa: ctx.settings.defaultCa }, { der, watchers, ...(o.ca !== undefined ? { ca: o.ca } : {}) });
+      io.stdout.write(formatSerial(cert.serial) + "\n");
+    });
+  program
+    .command("cert_watchers")
+    .description("Add or remove e-mail addresses notified before a certificate expires.")
+    .argument("<cert>", "serial (a unique prefix) or common name of the certificate")
+    .option("-a, --add <email>", "add a watcher; repeatable", collect)
+    .option("-r, --rm <email>", "remove a watcher; repeatable", collect)
+    .action(async (identifier: string, o: { add?: string[]; rm?: string[] }) => {
+      const cert = await certWatchers(await context(), { cert: identifier, add: o.add ?? [], remove: o.rm ?? [] });
+      io.stdout.write(cert.watchers.length ? cert.watchers.join("\n") + "\n" : "");
+    });
+}

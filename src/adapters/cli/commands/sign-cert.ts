@@ -1,0 +1,143 @@
+/** `tsca sign_cert`: sign a CSR (file or stdin) with a CA and a profile; prints the certificate. */
+import { Command, Option } from "commander";
+import { TscaError } from "../../../core/errors.js";
+import { BUILTIN_PROFILE_NAMES } from "../../../core/issuance/profiles.js";
+import type { ExtensionOverrides } from "../../../core/issuance/end-entity-extensions.js";
+import { parseWatcher } from "../../../core/usecases/cert-watchers.js";
+import { signCert } from "../../../core/usecases/sign-cert.js";
+import { describeCertificate } from "../../../core/usecases/view-cert.js";
+import { parseExtendedKeyUsages } from "../../../core/x509/extensions/extended-key-usage.js";
+import { parseKeyUsages } from "../../../core/x509/extensions/key-usage.js";
+import { parseTlsFeatures } from "../../../core/x509/extensions/tls-feature.js";
+import { derFromPemOrDer } from "../../../core/x509/pem.js";
+import { parseName } from "../../../core/x509/name.js";
+import type { CliIo, ContextFactory } from "../context.js";
+import { readFileOrStdin } from "../input.js";
+import { resolvePassword } from "../prompt.js";
+import { CERT_OUTPUT_FORMATS, writeCertificate } from "../render/cert-output.js";
+import { collect, generalNames, policiesFromArgv, positiveInt, splitList, urlNames } from "../values.js";
+
+type Opts = Record<string, unknown> & {
+  csr?: string;
+  ca?: string;
+  subject?: string;
+  subjectAlternativeName?: string[];
+  profile?: string;
+  expires?: string;
+  password?: string | boolean;
+  outputFormat: string;
+  bundle?: boolean;
+  out?: string;
+  watch?: string[];
+};
+
+/** Extension options shared by sign_cert (and documented once in docs/cli.md). */
+export function addExtensionOptions(cmd: Command): void {
+  cmd
+    .option("--key-usage <usages>", "key usages (comma-separated or repeated), replacing the profile's", collect)
+    .option("--key-usage-non-critical", "mark key usage non-critical")
+    .option("--extended-key-usage <usages>", "extended key usages by name or OID, replacing the profile's", collect)
+    .option("--extended-key-usage-critical", "mark extended key usage critical")
+    .option("--tls-feature <features>", "TLS features: status_request (OCSP must-staple), status_request_v2", collect)
+    .option("--tls-feature-critical", "mark the TLS feature extension critical")
+    .option("--ocsp-no-check", "add the OCSP no-check extension (for OCSP responder certificates)")
+    .option("--ocsp-no-check-critical", "mark OCSP no-check critical")
+    .option("--policy-identifier <oid>", "certificate policy OID; repeatable (anyPolicy is not allowed for end entities)", collect)
+    .option("--certification-practice-statement <url>", "CPS URL for the preceding --policy-identifier", collect)
+    .option("--user-notice <text>", "user notice for the preceding --policy-identifier", collect)
+    .option("--certificate-policies-critical", "mark certificate policies critical")
+    .option("--issuer-alternative-name <name>", "issuer alternative name, replacing the CA's; repeatable", collect)
+    .option("--crl-full-name <url>", "CRL distribution point, replacing the CA's; repeatable", collect)
+    .option("--crl-distribution-points-critical", "mark CRL distribution points critical")
+    .option("--ocsp-responder <url>", "OCSP responder URL, replacing the CA's; repeatable", collect)
+    .option("--ca-issuer <url>", "CA issuers URL, replacing the CA's; repeatable", collect)
+    .option("--subject-alternative-name-critical", "mark the subject alternative name critical");
+}
+
+export function extensionOverrides(o: Record<string, unknown>, argv: string[]): ExtensionOverrides {
+  const list = (k: string): string[] | undefined => splitList(o[k] as string[] | undefined);
+  const policies = policiesFromArgv(argv);
+  if (policies.some((p) => p.oid === "2.5.29.32.0")) throw new TscaError("ERR_INVALID_ARGUMENT", "anyPolicy is not allowed in end-entity certificates.");
+  const out: ExtensionOverrides = {};
+  if (list("keyUsage")) out.keyUsage = parseKeyUsages(list("keyUsage")!);
+  if (o.keyUsageNonCritical) out.keyUsageCritical = false;
+  if (list("extendedKeyUsage")) out.extendedKeyUsage = parseExtendedKeyUsages(list("extendedKeyUsage")!);
+  if (o.extendedKeyUsageCritical) out.extendedKeyUsageCritical = true;
+  if (list("tlsFeature")) out.tlsFeatures = parseTlsFeatures(list("tlsFeature")!);
+  if (o.tlsFeatureCritical) out.tlsFeatureCritical = true;
+  if (o.ocspNoCheck) out.ocspNoCheck = true;
+  if (o.ocspNoCheckCritical) out.ocspNoCheckCritical = true;
+  if (policies.length) out.policies = policies;
+  if (o.certificatePoliciesCritical) out.policiesCritical = true;
+  if (o.issuerAlternativeName) out.issuerAltNames = generalNames(o.issuerAlternativeName as string[]);
+  if (o.crlFullName) out.crlFullNames = urlNames(o.crlFullName as string[]);
+  if (o.crlDistributionPointsCritical) out.crlCritical = true;
+  if (o.ocspResponder) out.ocspResponders = urlNames(o.ocspResponder as string[]);
+  if (o.caIssuer) out.caIssuers = urlNames(o.caIssuer as string[]);
+  if (o.subjectAlternativeNameCritical) out.sanCritical = true;
+  return out;
+}
+
+export function addCertificateOutputOptions(cmd: Command, defaultFormat: string): void {
+  cmd
+    .addOption(new Option("--output-format <format>", "output format").choices([...CERT_OUTPUT_FORMATS]).default(defaultFormat))
+    .option("-b, --bundle", "pem output: the certificate followed by its CA chain up to the root")
+    .option("--out <file>", "write to this file instead of standard output");
+}
+
+function profileFromFlags(o: Opts): string | undefined {
+  const flags = BUILTIN_PROFILE_NAMES.filter((p) => o[p]);
+  const chosen = [...flags, ...(o.profile !== undefined ? [o.profile] : [])];
+  if (chosen.length > 1) throw new TscaError("ERR_INVALID_ARGUMENT", `Choose one profile, not ${chosen.join(" and ")}.`);
+  return chosen[0];
+}
+
+export function registerSignCert(program: Command, context: ContextFactory, io: CliIo): void {
+  const cmd = program
+    .command("sign_cert")
+    .description("Sign a CSR (PEM or DER, from --csr or standard input) with a CA. Prints the certificate (PEM by default).")
+    .option("--csr <file>", "the certificate signing request; - or nothing: standard input")
+    .option("--ca <ca>", "the signing CA (serial prefix or name); default: the configured default CA, else the usable CA that expires last")
+    .option("--subject <subject>", "subject (OpenSSL style or RFC 4514); default: the CSR's subject")
+    .option("--subject-alternative-name <name>", "subject alternative name; repeatable; default: the CSR's requested SANs", collect)
+    .addOption(new Option("--alt <name>", "same as --subject-alternative-name").argParser(collect))
+    .addOption(new Option("--name <name>", "same as --subject-alternative-name").argParser(collect))
+    .option("--profile <name>", "certificate profile (built-in: client, server, webserver, enduser, ocsp; more from configuration)");
+  for (const p of BUILTIN_PROFILE_NAMES) cmd.option(`--${p}`, `use the ${p} profile`);
+  cmd
+    .option("--expires <days>", "validity in days (default from the profile, else the setting defaultExpires: 100)")
+    .option("--password [password]", "password of the CA's private key (asked for when given without a value)")
+    .option("--watch <email>", "e-mail address to notify before expiry; repeatable", collect);
+  addExtensionOptions(cmd);
+  addCertificateOutputOptions(cmd, "pem");
+  cmd.action(async (o: Opts) => {
+    const sans = [...(o.subjectAlternativeName ?? []), ...((o.alt as string[] | undefined) ?? []), ...((o.name as string[] | undefined) ?? [])];
+    const request = {
+      subject: o.subject !== undefined ? parseName(o.subject) : undefined,
+      sans: generalNames(sans),
+      profile: profileFromFlags(o),
+      expiresDays: o.expires !== undefined ? positiveInt(o.expires, "--expires") : undefined,
+      overrides: extensionOverrides(o, io.argv),
+      watchers: (o.watch ?? []).map(parseWatcher),
+    };
+    const password = await resolvePassword(o.password, "Password of the CA's private key: ", io);
+    const csr = derFromPemOrDer(await readFileOrStdin(o.csr, "CSR", io), "CERTIFICATE REQUEST", o.csr ?? "standard input");
+    const ctx = await context();
+    const { certificate } = await signCert(
+      { ...ctx, defaultCa: ctx.settings.defaultCa, defaultExpires: ctx.settings.defaultExpires },
+      {
+        csr,
+        ...(o.ca !== undefined ? { ca: o.ca } : {}),
+        ...(password !== undefined ? { password } : {}),
+        ...(request.subject ? { subject: request.subject } : {}),
+        sans: request.sans,
+        ...(request.profile !== undefined ? { profile: request.profile } : {}),
+        ...(request.expiresDays !== undefined ? { expiresDays: request.expiresDays } : {}),
+        overrides: request.overrides,
+        watchers: request.watchers,
+      },
+    );
+    const now = ctx.clock.now();
+    writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
+  });
+}

@@ -1,0 +1,22 @@
+/** Reading command input: a file, or all of standard input. */
+import { readFileSync } from "node:fs";
+import { TscaError } from "../../core/errors.js";
+import type { CliIo } from "./context.js";
+
+export function readFileInput(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new TscaError("ERR_IO", `${path}: Cannot read the ${what}.`, { cause: e });
+  }
+}
+
+export async function readStdin(io: CliIo): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks);
+}
+
+export async function readFileOrStdin(path: string | undefined, what: string, io: CliIo): Promise<Buffer> {
+  return path === undefined || path === "-" ? readStdin(io) : readFileInput(path, what);
+}

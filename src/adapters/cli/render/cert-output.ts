@@ -1,0 +1,25 @@
+/** Writing a certificate in the format the user asked for (sign_cert, resign_cert, view_cert). */
+import type { CertificateView } from "../../../core/usecases/view-cert.js";
+import type { CliIo } from "../context.js";
+import { encodeCertificates, outputFormat, writeOutput } from "../output.js";
+import { certViewJson } from "./cert-json.js";
+import { renderCertText } from "./cert-text.js";
+
+export const CERT_OUTPUT_FORMATS = ["pem", "der", "text", "json"] as const;
+
+export function writeCertificate(
+  view: CertificateView,
+  o: { outputFormat: string; bundle?: boolean; out?: string; pem?: boolean; extensions?: boolean },
+  now: Date,
+  io: CliIo,
+): void {
+  const format = outputFormat(o.outputFormat, CERT_OUTPUT_FORMATS);
+  const chain = o.bundle ? view.chain : [view.certificate.der];
+  const data =
+    format === "text"
+      ? renderCertText(view, { pem: o.pem ?? true, extensions: o.extensions ?? true })
+      : format === "json"
+        ? JSON.stringify(certViewJson(view, now), null, 2) + "\n"
+        : encodeCertificates(chain, format === "pem" ? "PEM" : "DER");
+  writeOutput(data, o.out, io);
+}

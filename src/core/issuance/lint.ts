@@ -1,0 +1,122 @@
+/**
+ * Lint before signing: the certificate about to be signed is checked against RFC 5280 rules, and any
+ * failure refuses issuance with the rule and its section. This runs on the exact extensions that will be
+ * encoded, so what is checked is what is signed.
+ */
+import { TscaError } from "../errors.js";
+import type { KeyType } from "../x509/algorithms.js";
+import type { Extension } from "../x509/extensions/extension.js";
+import { basicConstraints } from "../x509/extensions/basic-constraints.js";
+import { extendedKeyUsage } from "../x509/extensions/extended-key-usage.js";
+import { keyUsage } from "../x509/extensions/key-usage.js";
+import { subjectAltName } from "../x509/extensions/alternative-names.js";
+import type { GeneralName } from "../x509/general-name.js";
+import { isIP } from "../x509/ip.js";
+import { OID } from "../x509/oids.js";
+import { OID_COMMON_NAME, type Name } from "../x509/name.js";
+
+export interface LintInput {
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  subject: Name;
+  keyType: KeyType;
+  extensions: Extension[];
+}
+
+export interface LintFinding {
+  rule: string;
+  section: string;
+  message: string;
+}
+
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+function dnsNameProblem(name: string): string | undefined {
+  const labels = name.split(".");
+  if (name.length > 253) return "longer than 253 characters";
+  if (labels.some((l, i) => (l === "*" ? i !== 0 : !DNS_LABEL.test(l)))) return "not in preferred name syntax (wildcards only as the whole leftmost label)";
+  if (labels.length < 2 && labels[0] === "*") return "a bare wildcard";
+  return undefined;
+}
+
+function sanProblems(names: GeneralName[]): LintFinding[] {
+  const out: LintFinding[] = [];
+  if (names.length === 0) out.push({ rule: "san_not_empty", section: "RFC 5280 §4.2.1.6", message: "subjectAltName must contain at least one name" });
+  for (const g of names) {
+    if (g.type === "dns") {
+      const p = dnsNameProblem(g.value);
+      if (p) out.push({ rule: "san_dns_syntax", section: "RFC 5280 §4.2.1.6", message: `DNS:${g.value} is ${p}` });
+    }
+    if (g.type === "email" && !/^[^@\s]+@[^@\s]+$/.test(g.value)) out.push({ rule: "san_email_syntax", section: "RFC 5280 §4.2.1.6", message: `email:${g.value} is not an addr-spec` });
+    if (g.type === "ip" && (g.prefix !== undefined || !isIP(g.value)))
+      out.push({ rule: "san_ip_syntax", section: "RFC 5280 §4.2.1.6", message: `IP:${g.value} must be a single address` });
+    if (g.type === "uri" && !/^[a-z][a-z0-9+.-]*:/i.test(g.value)) out.push({ rule: "san_uri_syntax", section: "RFC 5280 §4.2.1.6", message: `URI:${g.value} has no scheme` });
+  }
+  return out;
+}
+
+export function lintEndEntity(c: LintInput): LintFinding[] {
+  const f: LintFinding[] = [];
+  const add = (rule: string, section: string, message: string): void => void f.push({ rule, section, message });
+
+  if (!(c.notBefore < c.notAfter)) add("validity_order", "RFC 5280 §4.1.2.5", "notBefore must be before notAfter");
+  const serialBytes = Math.ceil(c.serial.replace(/^0+/, "").length / 2);
+  if (serialBytes === 0 || serialBytes > 20 || /^[89A-F]/i.test(c.serial.padStart(serialBytes * 2, "0")))
+    add("serial_positive_20_octets", "RFC 5280 §4.1.2.2", "the serial number must be positive and at most 20 octets");
+  const cn = c.subject.flat().filter((a) => a.oid === OID_COMMON_NAME);
+  if (cn.length > 1) add("subject_single_cn", "CA/B BR §7.1.4.3", "the subject must not contain more than one common name");
+  if (cn.some((a) => [...a.value].length > 64)) add("subject_cn_length", "RFC 5280 Appendix A (ub-common-name)", "the common name must be at most 64 characters");
+
+  const seen = new Set<string>();
+  for (const e of c.extensions) {
+    if (seen.has(e.oid)) add("extension_unique", "RFC 5280 §4.2", `extension ${e.oid} appears more than once`);
+    seen.add(e.oid);
+  }
+  const ext = (oid: string): Extension | undefined => c.extensions.find((e) => e.oid === oid);
+
+  const bc = ext(OID.basicConstraints);
+  if (!bc) add("basic_constraints_present", "RFC 5280 §4.2.1.9", "end-entity certificates carry basicConstraints cA=FALSE here");
+  else if (basicConstraints.decode(bc.value).ca) add("end_entity_not_ca", "RFC 5280 §4.2.1.9", "an end-entity certificate must not assert cA");
+  if (!ext(OID.authorityKeyIdentifier)) add("aki_present", "RFC 5280 §4.2.1.1", "authorityKeyIdentifier must be present");
+  if (!ext(OID.subjectKeyIdentifier)) add("ski_present", "RFC 5280 §4.2.1.2", "subjectKeyIdentifier should be present");
+
+  const ku = ext(OID.keyUsage);
+  if (ku) {
+    const usages = keyUsage.decode(ku.value);
+    if (usages.length === 0) add("key_usage_not_empty", "RFC 5280 §4.2.1.3", "keyUsage must assert at least one bit");
+    if (usages.includes("keyCertSign")) add("key_usage_no_cert_sign", "RFC 5280 §4.2.1.3", "keyCertSign must not be set when cA is not asserted");
+    if (!ku.critical) add("key_usage_critical", "RFC 5280 §4.2.1.3", "keyUsage should be marked critical");
+    const forbidden: Record<KeyType, string[]> = {
+      RSA: ["keyAgreement"],
+      EC: ["keyEncipherment", "dataEncipherment"],
+      Ed25519: ["keyEncipherment", "dataEncipherment", "keyAgreement"],
+      Ed448: ["keyEncipherment", "dataEncipherment", "keyAgreement"],
+    };
+    for (const u of usages)
+      if (forbidden[c.keyType].includes(u)) add("key_usage_key_type", "RFC 8813 §3 / RFC 8410 §5", `${u} does not fit a ${c.keyType} key`);
+    if ((usages.includes("encipherOnly") || usages.includes("decipherOnly")) && !usages.includes("keyAgreement"))
+      add("key_usage_encipher_only", "RFC 5280 §4.2.1.3", "encipherOnly/decipherOnly need keyAgreement");
+  }
+  const eku = ext(OID.extKeyUsage);
+  if (eku && extendedKeyUsage.decode(eku.value).length === 0) add("eku_not_empty", "RFC 5280 §4.2.1.12", "extendedKeyUsage must list at least one purpose");
+  if (ext(OID.nameConstraints)) add("name_constraints_ca_only", "RFC 5280 §4.2.1.10", "name constraints belong in CA certificates only");
+
+  const san = ext(OID.subjectAltName);
+  if (san) {
+    f.push(...sanProblems(subjectAltName.decode(san.value)));
+    if (c.subject.length === 0 && !san.critical) add("san_critical_if_empty_subject", "RFC 5280 §4.2.1.6", "subjectAltName must be critical when the subject is empty");
+  } else if (c.subject.length === 0) add("subject_or_san", "RFC 5280 §4.1.2.6", "a certificate with an empty subject needs a subjectAltName");
+  return f;
+}
+
+export function assertLintClean(c: LintInput): void {
+  const findings = lintEndEntity(c);
+  if (findings.length) {
+    const first = findings[0]!;
+    throw new TscaError(
+      "ERR_LINT",
+      `Refused by lint: ${first.message} (${first.rule}, ${first.section})${findings.length > 1 ? `, and ${findings.length - 1} more finding(s)` : ""}.`,
+    );
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Enforcing name constraints at issuance (RFC 5280 §4.2.1.10, §6.1.4 (g), §6.1.3 (b)-(c)): every name of
+ * a new certificate — its subject DN, a DNS-like common name, e-mail addresses in the subject, and every
+ * SAN — must lie inside the permitted subtrees (when any of that name type exist) and outside every
+ * excluded subtree, of the issuing CA and of each ancestor. Clients check this too; refusing here means a
+ * CA never signs a certificate that verifiers would reject.
+ */
+import { TscaError } from "../errors.js";
+import { formatGeneralName, parseGeneralName, type GeneralName } from "../x509/general-name.js";
+import { isIP } from "../x509/ip.js";
+import type { NameConstraints } from "../x509/extensions/name-constraints.js";
+import { OID_COMMON_NAME, type Name } from "../x509/name.js";
+
+const OID_EMAIL = "1.2.840.113549.1.9.1";
+
+const lower = (s: string): string => s.toLowerCase().replace(/\.$/, "");
+
+/** dNSName: "example.com" covers itself and every subdomain; ".example.com" only subdomains. */
+function dnsWithin(name: string, base: string): boolean {
+  const n = lower(name).replace(/^\*\./, "x.");
+  const b = lower(base);
+  if (b === "") return true;
+  if (b.startsWith(".")) return n.endsWith(b);
+  return n === b || n.endsWith("." + b);
+}
+
+/** rfc822Name: "a@host" one mailbox, "host" all mailboxes at host, ".host" any subdomain of host. */
+function emailWithin(name: string, base: string): boolean {
+  const at = name.lastIndexOf("@");
+  const host = lower(name.slice(at + 1));
+  if (base.includes("@")) return name.slice(0, at) === base.slice(0, base.lastIndexOf("@")) && host === lower(base.slice(base.lastIndexOf("@") + 1));
+  const b = lower(base);
+  return b.startsWith(".") ? host.endsWith(b) : host === b;
+}
+
+/** uniformResourceIdentifier: the host part, like DNS but ".host" only subdomains and "host" exactly. */
+function uriWithin(uri: string, base: string): boolean {
+  let host: string;
+  try {
+    host = lower(new URL(uri).hostname.replace(/^\[|\]$/g, ""));
+  } catch {
+    return false;
+  }
+  const b = lower(base);
+  return b.startsWith(".") ? host.endsWith(b) : host === b;
+}
+
+function ipBytes(ip: string): number[] {
+  if (isIP(ip) === 4) return ip.split(".").map(Number);
+  const g = (parseGeneralName(`IP:${ip}`) as { value: string }).value;
+  const [head, tail] = g.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = g.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t] : h;
+  return groups.flatMap((x) => [parseInt(x, 16) >> 8, parseInt(x, 16) & 0xff]);
+}
+
+function ipWithin(ip: string, base: GeneralName & { type: "ip" }): boolean {
+  const a = ipBytes(ip);
+  const n = ipBytes(base.value);
+  if (a.length !== n.length) return false;
+  const prefix = base.prefix ?? a.length * 8;
+  for (let i = 0; i < prefix; i++) if (((a[i >> 3]! >> (7 - (i & 7))) & 1) !== ((n[i >> 3]! >> (7 - (i & 7))) & 1)) return false;
+  return true;
+}
+
+/** directoryName: the base's RDNs are a prefix of the name's RDNs (§7.1 comparison, case-insensitive). */
+function dirWithin(name: Name, base: Name): boolean {
+  if (base.length > name.length) return false;
+  return base.every((rdn, i) => {
+    const other = name[i]!;
+    return rdn.length === other.length && rdn.every((a, j) => a.oid === other[j]!.oid && lower(a.value.trim()) === lower(other[j]!.value.trim()));
+  });
+}
+
+function within(name: GeneralName, base: GeneralName): boolean | undefined {
+  if (name.type !== base.type) return undefined;
+  switch (name.type) {
+    case "dns":
+      return dnsWithin(name.value, base.value as string);
+    case "email":
+      return emailWithin(name.value, base.value as string);
+    case "uri":
+      return uriWithin(name.value, base.value as string);
+    case "ip":
+      return ipWithin(name.value, base as GeneralName & { type: "ip" });
+    case "dirName":
+      return dirWithin(name.value, base.value as Name);
+    default:
+      return undefined;
+  }
+}
+
+/** The names a verifier checks against name constraints. */
+export function constrainedNames(subject: Name, sans: GeneralName[]): GeneralName[] {
+  const names: GeneralName[] = [];
+  if (subject.length) names.push({ type: "dirName", value: subject });
+  for (const rdn of subject)
+    for (const a of rdn) {
+      if (a.oid === OID_EMAIL) names.push({ type: "email", value: a.value });
+      // A host-name-looking CN is checked like a dNSName, as TLS clients do (CA/B BR §7.1.4.3).
+      if (a.oid === OID_COMMON_NAME && /^(\*\.)?([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(a.value) && !isIP(a.value)) names.push({ type: "dns", value: a.value });
+      if (a.oid === OID_COMMON_NAME && isIP(a.value)) names.push({ type: "ip", value: a.value });
+    }
+  names.push(...sans);
+  return names;
+}
+
+export interface ConstraintSource {
+  caName: string;
+  constraints: NameConstraints;
+}
+
+export function assertWithinNameConstraints(names: GeneralName[], sources: ConstraintSource[]): void {
+  for (const { caName, constraints } of sources) {
+    for (const name of names) {
+      for (const ex of constraints.excluded)
+        if (within(name, ex))
+          throw new TscaError("ERR_NAME_CONSTRAINTS", `${formatGeneralName(name)} is excluded by the name constraints of CA "${caName}" (${formatGeneralName(ex)}).`);
+      const permittedOfType = constraints.permitted.filter((p) => p.type === name.type);
+      if (permittedOfType.length && !permittedOfType.some((p) => within(name, p)))
+        throw new TscaError("ERR_NAME_CONSTRAINTS", `${formatGeneralName(name)} is not within the permitted names of CA "${caName}".`);
+    }
+  }
+}

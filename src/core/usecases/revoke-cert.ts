@@ -1,0 +1,45 @@
+/**
+ * revoke_cert / unrevoke_cert (RFC 5280 §5.3.1). The compromise time becomes the CRL invalidityDate
+ * (§5.3.2), so it must be an unambiguous instant in the past. Only a certificate on hold
+ * (certificateHold) can be released; after release it is valid again and delta CRLs list it with
+ * removeFromCRL (§5.3.1).
+ */
+import { TscaError } from "../errors.js";
+import type { IssuedCertificate } from "../certificates/certificate.js";
+import { findCertificate } from "../certificates/find-certificate.js";
+import { formatSerial } from "../issuance/serial.js";
+import type { CertificateRepository } from "../ports/certificate-repository.js";
+import type { Clock } from "../ports/clock.js";
+import type { RevocationReason } from "../revocation/reasons.js";
+
+/** ISO 8601 with an explicit zone (Z or ±hh:mm), in the past. */
+export function parseCompromised(input: string, now: Date): Date {
+  const m = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.exec(input.trim());
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(input.trim()))
+    throw new TscaError("ERR_TIMESTAMP", `${input}: Not an ISO 8601 timestamp (example: 2026-11-26T12:00:00+01:00).`);
+  if (!m) throw new TscaError("ERR_TIMESTAMP", `${input}: Timestamp requires a time zone (Z or +hh:mm).`);
+  const d = new Date(input.trim().replace(" ", "T"));
+  if (Number.isNaN(d.getTime())) throw new TscaError("ERR_TIMESTAMP", `${input}: Not a valid timestamp.`);
+  if (d > now) throw new TscaError("ERR_TIMESTAMP", `${input}: Timestamp must be in the past.`);
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+export async function revokeCert(
+  deps: { certs: CertificateRepository; clock: Clock },
+  req: { cert: string; reason: RevocationReason; compromised?: string },
+): Promise<IssuedCertificate> {
+  const now = deps.clock.now();
+  const compromisedAt = req.compromised !== undefined ? parseCompromised(req.compromised, now) : null;
+  const cert = await findCertificate(deps.certs, req.cert);
+  if (cert.revokedAt) throw new TscaError("ERR_ALREADY_REVOKED", `${formatSerial(cert.serial)}: Certificate is already revoked.`);
+  await deps.certs.revoke(cert.serial, { revokedAt: new Date(Math.floor(now.getTime() / 1000) * 1000), reason: req.reason, compromisedAt }, now);
+  return (await deps.certs.get(cert.serial))!;
+}
+
+export async function unrevokeCert(deps: { certs: CertificateRepository; clock: Clock }, identifier: string): Promise<IssuedCertificate> {
+  const cert = await findCertificate(deps.certs, identifier);
+  if (!cert.revokedAt || cert.revokedReason !== "certificate_hold")
+    throw new TscaError("ERR_NOT_ON_HOLD", `${formatSerial(cert.serial)}: Only a certificate on hold (revoked with reason certificate_hold) can be released.`);
+  await deps.certs.unrevoke(cert.serial, deps.clock.now());
+  return (await deps.certs.get(cert.serial))!;
+}
