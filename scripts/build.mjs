@@ -1,10 +1,11 @@
 // Bundles the CLI into one ES module (dist/tsca.mjs). One file instead of hundreds of small ESM
 // modules cuts process start-up (Kysely alone costs ~80 ms to load unbundled), which matters for a
-// command line that scripts call often. Native and optional drivers stay external.
+// command line that scripts call often. Native and optional drivers stay external. toolkit.mjs bundles
+// the internal API for benchmarks (bench/*.mjs).
 import { build } from "esbuild";
 
 await build({
-  entryPoints: { tsca: "src/main/cli.ts" },
+  entryPoints: { tsca: "src/main/cli.ts", toolkit: "src/main/toolkit.ts" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   bundle: true,

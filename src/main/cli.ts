@@ -12,6 +12,8 @@ import { FileKeyStore } from "../adapters/keys/file-key-store.js";
 import type { CliContext, CliIo } from "../adapters/cli/context.js";
 import { runCli } from "../adapters/cli/program.js";
 import { loadSettings } from "../config/settings.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { Random } from "../core/ports/random.js";
 import { Profiles } from "../core/issuance/profiles.js";
 
 function version(): string {
@@ -19,7 +21,17 @@ function version(): string {
   return existsSync(pkg) ? (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version : "0.0.0";
 }
 
-export async function main(argv: string[], io: Omit<CliIo, "argv"> = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+/** Tests fix time and randomness (golden transcripts); production uses the real ones. */
+export interface MainOverrides {
+  clock?: Clock;
+  random?: Random;
+}
+
+export async function main(
+  argv: string[],
+  io: Omit<CliIo, "argv"> = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  overrides: MainOverrides = {},
+): Promise<number> {
   let db: OpenDatabase | undefined;
   let ctx: Promise<CliContext> | undefined;
   const context = (): Promise<CliContext> =>
@@ -30,7 +42,10 @@ export async function main(argv: string[], io: Omit<CliIo, "argv"> = { stdout: p
       const keys = new FileKeyStore(settings.caDir);
       // Finish or undo CA creations a killed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
-      return { settings, cas, certs: new SqlCertificateRepository(db.db), profiles: new Profiles(settings.profiles, settings.defaultProfile), keys, clock: { now: () => new Date() }, random: { bytes: (n: number) => randomBytes(n) } };
+      return { settings, cas, certs: new SqlCertificateRepository(db.db), profiles: new Profiles(settings.profiles, settings.defaultProfile), keys,
+        clock: overrides.clock ?? { now: () => new Date() },
+        random: overrides.random ?? { bytes: (n: number) => randomBytes(n) },
+      };
     })());
   try {
     return await runCli(argv, context, { ...io, argv }, version());
