@@ -4,6 +4,7 @@ import { TscaError } from "../../core/errors.js";
 import type { IssuedCertificate } from "../../core/certificates/certificate.js";
 import type { CertificateFilter, CertificateRepository, Revocation, RevokedEntry } from "../../core/ports/certificate-repository.js";
 import { databaseError, isUniqueViolation } from "./database-errors.js";
+import { GroupCommit } from "./group-commit.js";
 import type { CertificateTable, Database } from "./schema.js";
 
 const iso = (d: Date): string => d.toISOString();
@@ -55,11 +56,17 @@ function fromRow(r: Selectable<CertificateTable>): IssuedCertificate {
 export class SqlCertificateRepository implements CertificateRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(certs: IssuedCertificate[]): Promise<void> {
-    if (certs.length === 0) return;
+  /** Concurrent inserts share one transaction (see GroupCommit); each caller still awaits its own commit. */
+  private readonly writer = new GroupCommit<IssuedCertificate>((certs) => this.write(certs));
+
+  insert(certs: IssuedCertificate[]): Promise<void> {
+    return certs.length ? this.writer.add(certs) : Promise.resolve();
+  }
+
+  private async write(certs: IssuedCertificate[]): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
-        // Chunks keep each statement under SQLite's bound-parameter limit.
+        // Chunks keep each statement under SQLite's bound-parameter limit (16 columns x 500 rows).
         for (let i = 0; i < certs.length; i += 500) await trx.insertInto("certificate").values(certs.slice(i, i + 500).map(toRow)).execute();
       });
     } catch (e) {

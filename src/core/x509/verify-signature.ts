@@ -2,13 +2,14 @@
  * Verifying a signature made by an issuer's public key (RFC 5280 §6.1.3 (a)(1)): certificates on import,
  * CSRs (proof of possession). Verification uses only public data, so it is allowed in core.
  */
-import { createPublicKey, verify } from "node:crypto";
+import { verify } from "node:crypto";
+import { publicKeyFromSpki } from "./public-key.js";
 import { hashOfSignatureAlgorithm } from "./algorithms.js";
 import { OID } from "./oids.js";
 
 export function verifySignature(data: Buffer, signatureAlgorithmOid: string, signature: Buffer, issuerSpki: Buffer): boolean {
   try {
-    const key = createPublicKey({ key: issuerSpki, format: "der", type: "spki" });
+    const key = publicKeyFromSpki(issuerSpki);
     const hash = hashOfSignatureAlgorithm(signatureAlgorithmOid);
     if (signatureAlgorithmOid === OID.ed25519 || signatureAlgorithmOid === OID.ed448) return verify(null, data, key, signature);
     if (hash === undefined) return false;
