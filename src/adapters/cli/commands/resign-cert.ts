@@ -5,9 +5,8 @@ import { resignCert } from "../../../core/usecases/resign-cert.js";
 import { describeCertificate } from "../../../core/usecases/view-cert.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { resolvePassword } from "../prompt.js";
-import { writeCertificate } from "../render/cert-output.js";
+import { addCertificateOutputOptions, writeCertificate } from "../render/cert-output.js";
 import { collect, positiveInt } from "../values.js";
-import { addCertificateOutputOptions } from "./sign-cert.js";
 
 export function registerResignCert(program: Command, context: ContextFactory, io: CliIo): void {
   const cmd = program

@@ -14,7 +14,7 @@ import { parseName } from "../../../core/x509/name.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { readFileOrStdin } from "../input.js";
 import { resolvePassword } from "../prompt.js";
-import { CERT_OUTPUT_FORMATS, writeCertificate } from "../render/cert-output.js";
+import { addCertificateOutputOptions, writeCertificate } from "../render/cert-output.js";
 import { collect, generalNames, policiesFromArgv, positiveInt, splitList, urlNames } from "../values.js";
 
 type Opts = Record<string, unknown> & {
@@ -76,13 +76,6 @@ export function extensionOverrides(o: Record<string, unknown>, argv: string[]): 
   if (o.caIssuer) out.caIssuers = urlNames(o.caIssuer as string[]);
   if (o.subjectAlternativeNameCritical) out.sanCritical = true;
   return out;
-}
-
-export function addCertificateOutputOptions(cmd: Command, defaultFormat: string): void {
-  cmd
-    .addOption(new Option("--output-format <format>", "output format").choices([...CERT_OUTPUT_FORMATS]).default(defaultFormat))
-    .option("-b, --bundle", "pem output: the certificate followed by its CA chain up to the root")
-    .option("--out <file>", "write to this file instead of standard output");
 }
 
 function profileFromFlags(o: Opts): string | undefined {

@@ -1,4 +1,5 @@
 /** Writing a certificate in the format the user asked for (sign_cert, resign_cert, view_cert). */
+import { Option, type Command } from "commander";
 import type { CertificateView } from "../../../core/usecases/view-cert.js";
 import type { CliIo } from "../context.js";
 import { encodeCertificates, outputFormat, writeOutput } from "../output.js";
@@ -23,3 +24,13 @@ export function writeCertificate(
         : encodeCertificates(chain, format === "pem" ? "PEM" : "DER");
   writeOutput(data, o.out, io);
 }
+
+export function addCertificateOutputOptions(cmd: Command, defaultFormat: string): void {
+  cmd
+    .addOption(new Option("--output-format <format>", "output format").choices([...CERT_OUTPUT_FORMATS]).default(defaultFormat))
+    .option("-b, --bundle", "pem output: the certificate followed by its CA chain up to the root")
+    .option("--out <file>", "write to this file instead of standard output")
+    .option("-n, --no-pem", "text output without the PEM at the end")
+    .option("--no-extensions", "text output without the extensions");
+}
+
