@@ -5,7 +5,8 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: { tsca: "src/main/cli.ts", toolkit: "src/main/toolkit.ts" },
+  // tsca-server: `tsca serve` (Fastify, pino), loaded by the CLI only for that command.
+  entryPoints: { tsca: "src/main/cli.ts", toolkit: "src/main/toolkit.ts", "tsca-server": "src/main/server.ts" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   bundle: true,

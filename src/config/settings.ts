@@ -17,12 +17,23 @@
  * | TSCA_DEFAULT_CA               | defaultCa             | unset: the usable CA that expires last   |
  * | TSCA_DEFAULT_PROFILE          | defaultProfile        | webserver                                |
  * | TSCA_PROFILES (JSON)          | profiles              | {} (added to / replacing the built-ins)  |
+ * | TSCA_CRL_EXPIRES              | crlExpires            | 86400 (seconds, CRLs of generate_crls)   |
+ * | TSCA_CRL_RENEWAL              | crlRenewal            | 43200 (seconds before nextUpdate; < expires) |
+ * | TSCA_DEFAULT_HOSTNAME         | defaultHostname       | unset: new CAs get no default CRL/OCSP/issuer URLs |
+ * | TSCA_OCSP_KEY_DIR             | ocspKeyDir            | $TSCA_HOME/ocsp (delegated responder keys; never CA_DIR) |
+ * | TSCA_OCSP_RESPONDER_VALIDITY  | ocspResponderValidity | 3 (days, responder certificates)          |
+ * | TSCA_OCSP_RESPONDER_RENEWAL   | ocspResponderRenewal  | 24 (hours left when generate_ocsp_keys renews) |
+ * | TSCA_OCSP_RESPONSE_VALIDITY   | ocspResponseValidity  | 86400 (seconds, thisUpdate→nextUpdate; per CA) |
+ * | TSCA_OCSP_POLL_INTERVAL       | ocspPollInterval      | 500 (ms between revocation change-feed polls) |
+ * | TSCA_OCSP_CACHE_SIZE          | ocspCacheSize         | 100000 (certificates kept in memory)      |
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { TscaError } from "../core/errors.js";
 import type { ProfileConfig } from "../core/issuance/profiles.js";
+import { parseDefaultHostname } from "../core/ca/default-urls.js";
+import { checkResponseValidity } from "../core/usecases/generate-ocsp-keys.js";
 import {
   parseEllipticCurve,
   parseHashAlgorithm,
@@ -46,6 +57,18 @@ export interface Settings {
   defaultCa: string | undefined;
   defaultProfile: string;
   profiles: Record<string, ProfileConfig>;
+  /** Validity of the CRLs generate_crls makes, and how long before their nextUpdate they are renewed (seconds). */
+  crlExpires: number;
+  crlRenewal: number;
+  /** HOST[:PORT] of `tsca serve` for default CRL/OCSP/issuer URLs of new CAs. */
+  defaultHostname: string | undefined;
+  ocspKeyDir: string;
+  /** Days; hours; seconds; milliseconds; entries (see the table above). */
+  ocspResponderValidity: number;
+  ocspResponderRenewal: number;
+  ocspResponseValidity: number;
+  ocspPollInterval: number;
+  ocspCacheSize: number;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -65,6 +88,15 @@ const FILE_KEYS: Record<string, string> = {
   defaultCa: "TSCA_DEFAULT_CA",
   defaultProfile: "TSCA_DEFAULT_PROFILE",
   profiles: "TSCA_PROFILES",
+  crlExpires: "TSCA_CRL_EXPIRES",
+  crlRenewal: "TSCA_CRL_RENEWAL",
+  defaultHostname: "TSCA_DEFAULT_HOSTNAME",
+  ocspKeyDir: "TSCA_OCSP_KEY_DIR",
+  ocspResponderValidity: "TSCA_OCSP_RESPONDER_VALIDITY",
+  ocspResponderRenewal: "TSCA_OCSP_RESPONDER_RENEWAL",
+  ocspResponseValidity: "TSCA_OCSP_RESPONSE_VALIDITY",
+  ocspPollInterval: "TSCA_OCSP_POLL_INTERVAL",
+  ocspCacheSize: "TSCA_OCSP_CACHE_SIZE",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -150,8 +182,27 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     defaultCa: val<string | undefined>("defaultCa", undefined, str),
     defaultProfile: val("defaultProfile", "webserver", str),
     profiles: val("profiles", {}, profilesValue),
+    crlExpires: val("crlExpires", 86_400, positiveInt),
+    crlRenewal: val("crlRenewal", 43_200, positiveInt),
+    defaultHostname: val<string | undefined>("defaultHostname", undefined, (v, s, src) => parseWith(parseDefaultHostname, v, s, src)),
+    ocspKeyDir: resolve(val("ocspKeyDir", join(home, "ocsp"), str)),
+    ocspResponderValidity: val("ocspResponderValidity", 3, positiveInt),
+    ocspResponderRenewal: val("ocspResponderRenewal", 24, positiveInt),
+    ocspResponseValidity: val("ocspResponseValidity", 86_400, (v, s, src) =>
+      parseWith((x) => checkResponseValidity(positiveInt(x, s, src)), v, s, src),
+    ),
+    ocspPollInterval: val("ocspPollInterval", 500, positiveInt),
+    ocspCacheSize: val("ocspCacheSize", 100_000, positiveInt),
     configFile,
   };
+  if (settings.crlRenewal >= settings.crlExpires)
+    throw configError("crlRenewal", "settings", `${settings.crlRenewal} must be less than crlExpires (${settings.crlExpires}), or every run would make new CRLs.`);
+  if (settings.ocspResponderRenewal >= settings.ocspResponderValidity * 24)
+    throw configError(
+      "ocspResponderRenewal",
+      "settings",
+      `${settings.ocspResponderRenewal} hours must be less than ocspResponderValidity (${settings.ocspResponderValidity} days).`,
+    );
   if (settings.minKeySize < 2048) throw configError("minKeySize", "settings", "must be at least 2048.");
   if (settings.defaultKeySize < settings.minKeySize || (settings.defaultKeySize & (settings.defaultKeySize - 1)) !== 0)
     throw configError("defaultKeySize", "settings", `${settings.defaultKeySize} must be a power of two and at least minKeySize (${settings.minKeySize}).`);

@@ -7,11 +7,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SqlCaRepository } from "../adapters/db/ca-repository.js";
 import { SqlCertificateRepository } from "../adapters/db/certificate-repository.js";
+import { SqlCrlRepository } from "../adapters/db/crl-repository.js";
 import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
 import { FileKeyStore } from "../adapters/keys/file-key-store.js";
-import type { CliContext, CliIo } from "../adapters/cli/context.js";
+import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
+import { SqlOcspResponderRepository } from "../adapters/db/ocsp-responder-repository.js";
+import { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";
+import type { CliContext, CliIo, CliLaunchers, ServeOptions } from "../adapters/cli/context.js";
 import { runCli } from "../adapters/cli/program.js";
 import { loadSettings } from "../config/settings.js";
+import { ERROR_CODES, TscaError, type ErrorCode } from "../core/errors.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { Random } from "../core/ports/random.js";
 import { Profiles } from "../core/issuance/profiles.js";
@@ -26,6 +31,28 @@ export interface MainOverrides {
   clock?: Clock;
   random?: Random;
 }
+
+/**
+ * `tsca serve` lives in its own bundle (dist/tsca-server.mjs, see scripts/build.mjs), loaded only when asked
+ * for, so that Fastify and pino never slow down the start of ordinary commands. From source (tests importing
+ * this file) it is the module itself.
+ */
+const LAUNCHERS: CliLaunchers = {
+  serve: async (options: ServeOptions): Promise<void> => {
+    const specifier = import.meta.url.endsWith(".ts") ? "./server.js" : new URL("./tsca-server.mjs", import.meta.url).href;
+    const server = (await import(specifier)) as typeof import("./server.js");
+    try {
+      await server.serve(options);
+    } catch (e) {
+      // The server bundle has its own copy of the TscaError class: re-create the error on this side so the
+      // CLI still prints its one sentence and exit code instead of "Internal error".
+      const err = e as { name?: string; code?: string; message?: string };
+      if (err?.name === "TscaError" && typeof err.code === "string" && err.code in ERROR_CODES)
+        throw new TscaError(err.code as ErrorCode, String(err.message), { cause: e });
+      throw e;
+    }
+  },
+};
 
 export async function main(
   argv: string[],
@@ -42,13 +69,16 @@ export async function main(
       const keys = new FileKeyStore(settings.caDir);
       // Finish or undo CA creations a killed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
-      return { settings, cas, certs: new SqlCertificateRepository(db.db), profiles: new Profiles(settings.profiles, settings.defaultProfile), keys,
+      return { settings, cas, certs: new SqlCertificateRepository(db.db), crls: new SqlCrlRepository(db.db), profiles: new Profiles(settings.profiles, settings.defaultProfile), keys,
+        ocspKeys: new FileOcspKeyStore(settings.ocspKeyDir),
+        responders: new SqlOcspResponderRepository(db.db),
+        changes: new SqlRevocationChangeFeed(db.db),
         clock: overrides.clock ?? { now: () => new Date() },
         random: overrides.random ?? { bytes: (n: number) => randomBytes(n) },
       };
     })());
   try {
-    return await runCli(argv, context, { ...io, argv }, version());
+    return await runCli(argv, context, { ...io, argv }, version(), LAUNCHERS);
   } finally {
     await db?.close();
   }

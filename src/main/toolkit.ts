@@ -19,3 +19,7 @@ export { findCa } from "../core/ca/find-ca.js";
 export { parseName, encodeName } from "../core/x509/name.js";
 export { parseGeneralName } from "../core/x509/general-name.js";
 export { parseCertificate } from "../core/x509/certificate.js";
+export { signCrl } from "../core/revocation/crl-builder.js";
+export { crlScope, scopeExtension } from "../core/revocation/crl-scope.js";
+export { publishCrl } from "../core/revocation/publish-crl.js";
+export { SqlCrlRepository } from "../adapters/db/crl-repository.js";

@@ -4,9 +4,13 @@
  */
 import type { CaRepository } from "../../core/ports/ca-repository.js";
 import type { CertificateRepository } from "../../core/ports/certificate-repository.js";
+import type { CrlRepository } from "../../core/ports/crl-repository.js";
 import type { Profiles } from "../../core/issuance/profiles.js";
 import type { Clock } from "../../core/ports/clock.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
+import type { OcspKeyStore } from "../../core/ports/ocsp-key-store.js";
+import type { OcspResponderRepository } from "../../core/ports/ocsp-responder-repository.js";
+import type { RevocationChangeFeed } from "../../core/ports/revocation-change-feed.js";
 import type { Random } from "../../core/ports/random.js";
 
 export interface CliSettings {
@@ -19,14 +23,25 @@ export interface CliSettings {
   defaultCaExpires: number;
   defaultExpires: number;
   defaultCa: string | undefined;
+  defaultHostname: string | undefined;
+  ocspResponderValidity: number;
+  ocspResponderRenewal: number;
+  ocspResponseValidity: number;
+  crlExpires: number;
+  crlRenewal: number;
 }
 
 export interface CliContext {
   settings: CliSettings;
   cas: CaRepository;
   certs: CertificateRepository;
+  crls: CrlRepository;
   profiles: Profiles;
   keys: KeyStore;
+  /** Delegated OCSP responders: their keys (outside CA_DIR), their rows, and the revocation change feed. */
+  ocspKeys: OcspKeyStore;
+  responders: OcspResponderRepository;
+  changes: RevocationChangeFeed;
   clock: Clock;
   random: Random;
 }
@@ -40,3 +55,18 @@ export interface CliIo {
 }
 
 export type ContextFactory = () => Promise<CliContext>;
+
+/** `tsca serve` options, parsed by the CLI and run by the server composition root (src/main/server.ts). */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** Worker processes (node:cluster); 1 = serve in this process. */
+  workers: number;
+  accessLog: boolean;
+}
+
+/** Long-running commands the composition root provides without the CLI knowing the web adapter. */
+export interface CliLaunchers {
+  /** Resolves when the server has shut down (SIGTERM/SIGINT). */
+  serve?: (options: ServeOptions) => Promise<void>;
+}

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ERROR_CODES, isTscaError } from "../../core/errors.js";
-import type { CliIo, ContextFactory } from "./context.js";
+import type { CliIo, CliLaunchers, ContextFactory } from "./context.js";
 import { registerDumpCa } from "./commands/dump-ca.js";
 import { registerEditCa } from "./commands/edit-ca.js";
 import { registerImportCa } from "./commands/import-ca.js";
@@ -17,10 +17,15 @@ import { registerResignCert } from "./commands/resign-cert.js";
 import { registerRevokeCert } from "./commands/revoke-cert.js";
 import { registerSignCert } from "./commands/sign-cert.js";
 import { registerViewCert } from "./commands/view-cert.js";
+import { registerGenerateOcspKeys } from "./commands/generate-ocsp-keys.js";
+import { registerServe } from "./commands/serve.js";
+import { registerDumpCrl } from "./commands/dump-crl.js";
+import { registerGenerateCrls } from "./commands/generate-crls.js";
+import { registerRevokeCa } from "./commands/revoke-ca.js";
 
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
-export function buildProgram(context: ContextFactory, io: CliIo, version: string): Command {
+export function buildProgram(context: ContextFactory, io: CliIo, version: string, launchers: CliLaunchers = {}): Command {
   const program = new Command("tsca")
     .description("tsca: a certificate authority manager.")
     .version(version)
@@ -34,8 +39,11 @@ export function buildProgram(context: ContextFactory, io: CliIo, version: string
   const commands = [
     ...[registerInitCa, registerImportCa, registerListCas, registerViewCa, registerEditCa, registerDumpCa],
     ...[registerSignCert, registerResignCert, registerRevokeCert, registerListCerts, registerViewCert, registerImportCert],
+    ...[registerRevokeCa, registerDumpCrl, registerGenerateCrls],
   ];
+  commands.push(registerGenerateOcspKeys);
   for (const register of commands) register(program, context, io);
+  registerServe(program, launchers, io);
   program.commands.forEach((c) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
@@ -49,9 +57,15 @@ function oneLine(message: string): string {
   return message.replace(/^error: /, "").split("\n")[0]!.trim();
 }
 
-export async function runCli(argv: string[], context: ContextFactory, io: CliIo, version: string): Promise<number> {
+export async function runCli(
+  argv: string[],
+  context: ContextFactory,
+  io: CliIo,
+  version: string,
+  launchers: CliLaunchers = {},
+): Promise<number> {
   const traceback = argv.includes("--traceback");
-  const program = buildProgram(context, io, version);
+  const program = buildProgram(context, io, version, launchers);
   try {
     await program.parseAsync(argv.filter((a) => a !== "--traceback"), { from: "user" });
     return EXIT.ok;

@@ -93,7 +93,13 @@ async function openPostgres(url: string): Promise<OpenDatabase> {
   }
   client.release();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  // Kysely ends the pool only if it ever used it; a command that fails before its first query would
+  // otherwise keep the process alive until the pool's idle timeout (10 s).
+  const close = async (): Promise<void> => {
+    await db.destroy();
+    if (!pool.ending) await pool.end();
+  };
+  return { db, dialect: "postgres", close };
 }
 
 export async function openDatabase(url: string): Promise<OpenDatabase> {

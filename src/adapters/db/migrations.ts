@@ -75,6 +75,120 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX certificate_revoked ON certificate (ca_serial, revoked_at)`,
     ],
   },
+  {
+    // Generated CRLs (RFC 5280 §5), and the CRL number counter per CA and scope (§5.2.3): see crl-repository.ts.
+    id: "0003-crl",
+    up: (d) => [
+      `CREATE TABLE crl_number (
+        ca_serial TEXT NOT NULL REFERENCES certificate_authority(serial),
+        scope TEXT NOT NULL,
+        only_some_reasons TEXT NOT NULL,
+        last_number BIGINT NOT NULL,
+        PRIMARY KEY (ca_serial, scope, only_some_reasons)
+      )`,
+      `CREATE TABLE crl (
+        ca_serial TEXT NOT NULL REFERENCES certificate_authority(serial),
+        scope TEXT NOT NULL,
+        only_some_reasons TEXT NOT NULL,
+        number BIGINT NOT NULL,
+        delta INTEGER NOT NULL,
+        base_number BIGINT,
+        this_update TEXT NOT NULL,
+        next_update TEXT NOT NULL,
+        der ${blob(d)} NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (ca_serial, scope, only_some_reasons, number)
+      )`,
+      // CRLs read a CA's revoked certificates page by page in serial order (SqlCrlRepository.revokedCertificates).
+      // Partial (revoked rows only) and covering (every column a CRL entry needs), so a page is one
+      // sequential index range scan with no table lookups: a million entries read in about a second.
+      `CREATE INDEX certificate_revoked_serial ON certificate (ca_serial, serial, revoked_at, revoked_reason, compromised_at, not_after)
+        WHERE revoked_at IS NOT NULL`,
+    ],
+  },
+  {
+    // OCSP: delegated responders (RFC 6960 §4.2.2.2) and the revocation change feed. Triggers record every
+    // change of what OCSP must say in the same transaction as the change itself, whoever makes it (CLI,
+    // web, a future API, an operator's SQL); the counter row's lock orders sequence numbers by commit.
+    id: "0004-ocsp",
+    up: (d) => [
+      `CREATE TABLE ocsp_responder (
+        ca_serial TEXT PRIMARY KEY REFERENCES certificate_authority(serial),
+        certificate_serial TEXT NOT NULL,
+        der ${blob(d)} NOT NULL,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        key_ref TEXT NOT NULL,
+        key_secret TEXT NOT NULL,
+        response_validity INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE revocation_counter (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)`,
+      `INSERT INTO revocation_counter (id, value) VALUES (1, 0)`,
+      `CREATE TABLE revocation_event (
+        seq BIGINT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        ca_serial TEXT,
+        serial TEXT,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX revocation_event_created ON revocation_event (created_at)`,
+      ...(d === "postgres" ? revocationTriggersPostgres : revocationTriggersSqlite),
+    ],
+  },
+];
+
+const SQLITE_NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+const sqliteEvent = (scope: string, ca: string, serial: string): string =>
+  `UPDATE revocation_counter SET value = value + 1 WHERE id = 1;
+   INSERT INTO revocation_event (seq, scope, ca_serial, serial, created_at)
+     SELECT value, '${scope}', ${ca}, ${serial}, ${SQLITE_NOW} FROM revocation_counter WHERE id = 1;`;
+
+const revocationTriggersSqlite = [
+  `CREATE TRIGGER certificate_revocation_event AFTER UPDATE OF revoked_at, revoked_reason, compromised_at ON certificate
+   WHEN OLD.revoked_at IS NOT NEW.revoked_at OR OLD.revoked_reason IS NOT NEW.revoked_reason OR OLD.compromised_at IS NOT NEW.compromised_at
+   BEGIN ${sqliteEvent("cert", "NEW.ca_serial", "NEW.serial")} END`,
+  `CREATE TRIGGER certificate_delete_event AFTER DELETE ON certificate
+   BEGIN ${sqliteEvent("cert", "OLD.ca_serial", "OLD.serial")} END`,
+  `CREATE TRIGGER ca_revocation_event AFTER UPDATE OF revoked_at, revoked_reason ON certificate_authority
+   WHEN OLD.revoked_at IS NOT NEW.revoked_at OR OLD.revoked_reason IS NOT NEW.revoked_reason
+   BEGIN ${sqliteEvent("ca", "NEW.parent_serial", "NEW.serial")} END`,
+  `CREATE TRIGGER ocsp_responder_insert_event AFTER INSERT ON ocsp_responder
+   BEGIN ${sqliteEvent("responder", "NEW.ca_serial", "NEW.certificate_serial")} END`,
+  `CREATE TRIGGER ocsp_responder_update_event AFTER UPDATE ON ocsp_responder
+   BEGIN ${sqliteEvent("responder", "NEW.ca_serial", "NEW.certificate_serial")} END`,
+];
+
+// SET search_path FROM CURRENT pins the tables to the schema the migration ran in, whatever the caller's path.
+const revocationTriggersPostgres = [
+  `CREATE FUNCTION tsca_revocation_event() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+   DECLARE
+     v BIGINT;
+     now_text TEXT := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+   BEGIN
+     UPDATE revocation_counter SET value = value + 1 WHERE id = 1 RETURNING value INTO v;
+     IF TG_TABLE_NAME = 'certificate' THEN
+       IF TG_OP = 'DELETE' THEN
+         INSERT INTO revocation_event VALUES (v, 'cert', OLD.ca_serial, OLD.serial, now_text);
+       ELSE
+         INSERT INTO revocation_event VALUES (v, 'cert', NEW.ca_serial, NEW.serial, now_text);
+       END IF;
+     ELSIF TG_TABLE_NAME = 'certificate_authority' THEN
+       INSERT INTO revocation_event VALUES (v, 'ca', NEW.parent_serial, NEW.serial, now_text);
+     ELSE
+       INSERT INTO revocation_event VALUES (v, 'responder', NEW.ca_serial, NEW.certificate_serial, now_text);
+     END IF;
+     RETURN NULL;
+   END $$`,
+  `CREATE TRIGGER certificate_revocation_event AFTER UPDATE OF revoked_at, revoked_reason, compromised_at ON certificate FOR EACH ROW
+   WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at OR OLD.revoked_reason IS DISTINCT FROM NEW.revoked_reason OR OLD.compromised_at IS DISTINCT FROM NEW.compromised_at)
+   EXECUTE FUNCTION tsca_revocation_event()`,
+  `CREATE TRIGGER certificate_delete_event AFTER DELETE ON certificate FOR EACH ROW EXECUTE FUNCTION tsca_revocation_event()`,
+  `CREATE TRIGGER ca_revocation_event AFTER UPDATE OF revoked_at, revoked_reason ON certificate_authority FOR EACH ROW
+   WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at OR OLD.revoked_reason IS DISTINCT FROM NEW.revoked_reason)
+   EXECUTE FUNCTION tsca_revocation_event()`,
+  `CREATE TRIGGER ocsp_responder_event AFTER INSERT OR UPDATE ON ocsp_responder FOR EACH ROW EXECUTE FUNCTION tsca_revocation_event()`,
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS tsca_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`;

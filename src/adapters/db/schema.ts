@@ -48,7 +48,65 @@ export interface CertificateTable {
   updated_at: string;
 }
 
+/** CRL number counter per CA and scope (RFC 5280 §5.2.3); bumped in the transaction that stores the CRL. */
+export interface CrlNumberTable {
+  ca_serial: string;
+  /** "user", "ca" or "all". */
+  scope: string;
+  /** Comma-separated reason names in code order; "" for every reason. */
+  only_some_reasons: string;
+  /** BIGINT: PostgreSQL returns it as a string. */
+  last_number: number | string;
+}
+
+export interface CrlTable {
+  ca_serial: string;
+  scope: string;
+  only_some_reasons: string;
+  number: number | string;
+  delta: number;
+  base_number: number | string | null;
+  this_update: string;
+  next_update: string;
+  der: Buffer;
+  created_at: string;
+}
+
+/** One delegated OCSP responder per CA (migration 0004). */
+export interface OcspResponderTable {
+  ca_serial: string;
+  certificate_serial: string;
+  der: Buffer;
+  not_before: string;
+  not_after: string;
+  key_ref: string;
+  key_secret: string;
+  response_validity: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The single row (id 1) whose value is the newest revocation_event.seq; written only by triggers. */
+export interface RevocationCounterTable {
+  id: number;
+  value: number | string;
+}
+
+/** The revocation change feed, written only by triggers (migration 0004). PostgreSQL returns BIGINT as text. */
+export interface RevocationEventTable {
+  seq: number | string;
+  scope: string;
+  ca_serial: string | null;
+  serial: string | null;
+  created_at: string;
+}
+
 export interface Database {
   certificate_authority: CertificateAuthorityTable;
   certificate: CertificateTable;
+  ocsp_responder: OcspResponderTable;
+  revocation_counter: RevocationCounterTable;
+  revocation_event: RevocationEventTable;
+  crl_number: CrlNumberTable;
+  crl: CrlTable;
 }

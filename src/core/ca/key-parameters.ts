@@ -26,8 +26,9 @@ export function resolveKeyParameters(p: KeyParameters, d: KeyDefaults): { spec: 
     throw new TscaError("ERR_KEY_PARAMETERS", `${p.keyType} keys do not allow an algorithm for signing.`);
   if (p.keyType === "RSA") {
     const size = p.keySize ?? d.keySize;
-    if (size < d.minKeySize) throw new TscaError("ERR_KEY_PARAMETERS", `${size}: Key size must be at least ${d.minKeySize} bits.`);
-    if ((size & (size - 1)) !== 0) throw new TscaError("ERR_KEY_PARAMETERS", `${size}: Key size must be a power of two.`);
+    // An out-of-range --key-size is a bad option value (usage error, exit 2) like `--key-size abc`.
+    if (size < d.minKeySize) throw new TscaError("ERR_INVALID_ARGUMENT", `${size}: Key size must be at least ${d.minKeySize} bits.`);
+    if ((size & (size - 1)) !== 0) throw new TscaError("ERR_INVALID_ARGUMENT", `${size}: Key size must be a power of two.`);
     return { spec: { keyType: "RSA", keySize: size }, hash: p.hash ?? d.hash };
   }
   if (p.keyType === "EC") return { spec: { keyType: "EC", curve: p.curve ?? d.curve }, hash: p.hash ?? d.hash };

@@ -86,7 +86,8 @@ export function lintEndEntity(c: LintInput): LintFinding[] {
     const usages = keyUsage.decode(ku.value);
     if (usages.length === 0) add("key_usage_not_empty", "RFC 5280 §4.2.1.3", "keyUsage must assert at least one bit");
     if (usages.includes("keyCertSign")) add("key_usage_no_cert_sign", "RFC 5280 §4.2.1.3", "keyCertSign must not be set when cA is not asserted");
-    if (!ku.critical) add("key_usage_critical", "RFC 5280 §4.2.1.3", "keyUsage should be marked critical");
+    // Criticality of keyUsage is a SHOULD (RFC 5280 §4.2.1.3), and profiles make it critical by default;
+    // an operator who asks for --key-usage-non-critical (or a profile with keyUsageCritical: false) gets it.
     const forbidden: Record<KeyType, string[]> = {
       RSA: ["keyAgreement"],
       EC: ["keyEncipherment", "dataEncipherment"],

@@ -6,7 +6,7 @@
  * CA never signs a certificate that verifiers would reject.
  */
 import { TscaError } from "../errors.js";
-import { formatGeneralName, parseGeneralName, type GeneralName } from "../x509/general-name.js";
+import { encodeGeneralName, formatGeneralName, type GeneralName } from "../x509/general-name.js";
 import { isIP } from "../x509/ip.js";
 import type { NameConstraints } from "../x509/extensions/name-constraints.js";
 import { OID_COMMON_NAME, type Name } from "../x509/name.js";
@@ -45,14 +45,9 @@ function uriWithin(uri: string, base: string): boolean {
   return b.startsWith(".") ? host.endsWith(b) : host === b;
 }
 
+/** The 4 or 16 octets of an address, exactly as the iPAddress GeneralName encodes them (IPv4-mapped forms too). */
 function ipBytes(ip: string): number[] {
-  if (isIP(ip) === 4) return ip.split(".").map(Number);
-  const g = (parseGeneralName(`IP:${ip}`) as { value: string }).value;
-  const [head, tail] = g.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = g.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t] : h;
-  return groups.flatMap((x) => [parseInt(x, 16) >> 8, parseInt(x, 16) & 0xff]);
+  return [...encodeGeneralName({ type: "ip", value: ip }).subarray(2)];
 }
 
 function ipWithin(ip: string, base: GeneralName & { type: "ip" }): boolean {
@@ -71,6 +66,18 @@ function dirWithin(name: Name, base: Name): boolean {
     const other = name[i]!;
     return rdn.length === other.length && rdn.every((a, j) => a.oid === other[j]!.oid && lower(a.value.trim()) === lower(other[j]!.value.trim()));
   });
+}
+
+/**
+ * Whether some expansion of a wildcard dNSName ("*.example.com") lies in the subtree `base`: the wildcard
+ * is one label, so that is "www.example.com" or ".example.com". Verifiers such as Chromium treat a wildcard
+ * as excluded in that case, so the CA must too.
+ */
+function wildcardMayBeWithin(name: GeneralName, base: GeneralName): boolean {
+  if (name.type !== "dns" || base.type !== "dns" || !name.value.startsWith("*.")) return false;
+  const b = lower(base.value);
+  const dot = b.indexOf(".");
+  return dot >= 0 && b.slice(dot + 1) === lower(name.value.slice(2));
 }
 
 function within(name: GeneralName, base: GeneralName): boolean | undefined {
@@ -115,7 +122,7 @@ export function assertWithinNameConstraints(names: GeneralName[], sources: Const
   for (const { caName, constraints } of sources) {
     for (const name of names) {
       for (const ex of constraints.excluded)
-        if (within(name, ex))
+        if (within(name, ex) || wildcardMayBeWithin(name, ex))
           throw new TscaError("ERR_NAME_CONSTRAINTS", `${formatGeneralName(name)} is excluded by the name constraints of CA "${caName}" (${formatGeneralName(ex)}).`);
       const permittedOfType = constraints.permitted.filter((p) => p.type === name.type);
       if (permittedOfType.length && !permittedOfType.some((p) => within(name, p)))

@@ -7,6 +7,7 @@ import { TscaError } from "../errors.js";
 import { caExtensions, type CaCertificateOptions } from "../ca/ca-extensions.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
+import { withDefaultUrls } from "../ca/default-urls.js";
 import { ancestry, assertAllowsIntermediate, assertUsable } from "../ca/hierarchy.js";
 import { resolveKeyParameters, type KeyDefaults, type KeyParameters } from "../ca/key-parameters.js";
 import { newSerial } from "../issuance/serial.js";
@@ -39,6 +40,8 @@ export interface InitCaRequest {
   website?: string;
   termsOfService?: string;
   caaIdentity?: string;
+  /** HOST[:PORT] of `tsca serve`: empty URL groups get its default URLs (see ca/default-urls.ts). */
+  defaultHostname?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -87,6 +90,9 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
   }
 
   const serial = newSerial(deps.random);
+  const { sign, certificate } = req.defaultHostname
+    ? withDefaultUrls(req.defaultHostname, serial, parent?.serial, req.sign, req.certificate)
+    : { sign: req.sign, certificate: req.certificate };
   const pending = await deps.keys.generate(serial, spec, req.password);
   try {
     const subjectDer = encodeName(req.subject);
@@ -103,7 +109,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
         notBefore: now,
         notAfter,
         spki: pending.signer.spki,
-        extensions: caExtensions({ ...req.certificate, issuerAltNames: [...req.certificate.issuerAltNames, ...issuerAltNames] }, ski, issuerKeyId),
+        extensions: caExtensions({ ...certificate, issuerAltNames: [...certificate.issuerAltNames, ...issuerAltNames] }, ski, issuerKeyId),
       },
       issuerSigner,
       issuerHash,
@@ -124,10 +130,10 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der,
-      signCrlUrls: req.sign.crlUrls.map(formatGeneralName),
-      signOcspUrls: req.sign.ocspUrls.map(formatGeneralName),
-      signIssuerUrls: req.sign.issuerUrls.map(formatGeneralName),
-      signIssuerAltNames: req.sign.issuerAltNames.map(formatGeneralName),
+      signCrlUrls: sign.crlUrls.map(formatGeneralName),
+      signOcspUrls: sign.ocspUrls.map(formatGeneralName),
+      signIssuerUrls: sign.issuerUrls.map(formatGeneralName),
+      signIssuerAltNames: sign.issuerAltNames.map(formatGeneralName),
       website: req.website ?? null,
       termsOfService: req.termsOfService ?? null,
       caaIdentity: req.caaIdentity ?? null,

@@ -2,7 +2,9 @@
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 function isV6(s: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || s.split("::").length > 2) return false;
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || s.split("::").length > 2 || s.includes(":::")) return false;
+  // A single colon cannot start or end an address; only "::" can (RFC 4291 §2.2).
+  if ((s.startsWith(":") && !s.startsWith("::")) || (s.endsWith(":") && !s.endsWith("::"))) return false;
   let groups = s.split(":");
   const last = groups[groups.length - 1]!;
   let extra = 0;

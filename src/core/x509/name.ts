@@ -120,11 +120,23 @@ function unescape(s: string): string {
   return Buffer.from(bytes).toString("utf8");
 }
 
+/** Trim surrounding whitespace, but keep an escaped trailing space (`O=trail\ `, RFC 4514 §2.4). */
+function trimUnescaped(s: string): string {
+  let end = s.length;
+  while (end > 0 && /\s/.test(s[end - 1]!)) {
+    let backslashes = 0;
+    for (let i = end - 2; i >= 0 && s[i] === "\\"; i--) backslashes++;
+    if (backslashes % 2 === 1) break;
+    end--;
+  }
+  return s.slice(0, end).replace(/^\s+/, "");
+}
+
 function parseAttribute(part: string, input: string): NameAttribute {
   const eq = splitUnescaped(part, "=");
   if (eq.length < 2 || eq[0]!.trim() === "") throw invalid(input, "Could not parse name: expected TYPE=VALUE.");
   const type = attributeType(eq[0]!, input);
-  const value = unescape(eq.slice(1).join("=").trim());
+  const value = unescape(trimUnescaped(eq.slice(1).join("=")));
   checkValue(type, value, input);
   return { oid: type, value };
 }
@@ -134,7 +146,7 @@ function parseAttribute(part: string, input: string): NameAttribute {
  * otherwise. Attribute order is kept as written in both cases.
  */
 export function parseName(input: string): Name {
-  const s = input.trim();
+  const s = trimUnescaped(input);
   if (s === "" || s === "/") return [];
   const openssl = s.startsWith("/");
   const parts = openssl ? splitUnescaped(s.slice(1), "/") : splitUnescaped(s, ",");

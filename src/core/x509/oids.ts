@@ -25,6 +25,18 @@ export const OID = {
   ocspNoCheck: "1.3.6.1.5.5.7.48.1.5",
   ocsp: "1.3.6.1.5.5.7.48.1",
   caIssuers: "1.3.6.1.5.5.7.48.2",
+  // RFC 6960 §4.2.1, §4.4 OCSP response type and extensions; RFC 8954 nonce
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1",
+  ocspNonce: "1.3.6.1.5.5.7.48.1.2",
+  ocspCrlId: "1.3.6.1.5.5.7.48.1.3",
+  ocspAcceptableResponses: "1.3.6.1.5.5.7.48.1.4",
+  ocspServiceLocator: "1.3.6.1.5.5.7.48.1.7",
+  ocspPreferredSignatureAlgorithms: "1.3.6.1.5.5.7.48.1.8",
+  // Hash algorithms of OCSP CertIDs (RFC 6960 §4.1.1; RFC 3279 §2.2.1, RFC 5754 §2)
+  sha1: "1.3.14.3.2.26",
+  sha256: "2.16.840.1.101.3.4.2.1",
+  sha384: "2.16.840.1.101.3.4.2.2",
+  sha512: "2.16.840.1.101.3.4.2.3",
   // RFC 5280 §4.2.1.4 policy qualifiers
   anyPolicy: "2.5.29.32.0",
   cps: "1.3.6.1.5.5.7.2.1",

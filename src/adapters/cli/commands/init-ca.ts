@@ -7,6 +7,7 @@ import { parseEllipticCurve, parseHashAlgorithm, parseKeyType } from "../../../c
 import { parseExtendedKeyUsages } from "../../../core/x509/extensions/extended-key-usage.js";
 import { parseKeyUsages } from "../../../core/x509/extensions/key-usage.js";
 import { parseName } from "../../../core/x509/name.js";
+import { parseDefaultHostname } from "../../../core/ca/default-urls.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { resolvePassword } from "../prompt.js";
 import { collect, generalNames, nameConstraints, nonNegativeInt, policiesFromArgv, positiveInt, splitList, urlNames } from "../values.js";
@@ -41,6 +42,7 @@ interface Opts {
   website?: string;
   tos?: string;
   caa?: string;
+  defaultHostname?: string | false;
 }
 
 function pathLength(o: Opts): number | null {
@@ -93,7 +95,12 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
     .option("--subject-alternative-name <name>", "subject alternative name of the CA; repeatable", collect)
     .option("--website <url>", "website of the CA (ACME meta)")
     .option("--tos <url>", "terms of service URL (ACME meta)")
-    .option("--caa <identity>", "CAA identity (ACME meta)");
+    .option("--caa <identity>", "CAA identity (ACME meta)")
+    .option(
+      "--default-hostname <host>",
+      "HOST[:PORT] of tsca serve: default CRL, OCSP and issuer URLs for what this CA signs and, for an intermediate, in its own certificate (default from settings: TSCA_DEFAULT_HOSTNAME)",
+    )
+    .option("--no-default-hostname", "no default URLs, even when TSCA_DEFAULT_HOSTNAME is set");
   addSignedCertificateOptions(cmd);
   cmd.action(async (name: string, subject: string, o: Opts & Record<string, unknown>) => {
     const subjectName = parseName(subject);
@@ -131,14 +138,17 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
       ...(o.tos !== undefined ? { termsOfService: o.tos } : {}),
       ...(o.caa !== undefined ? { caaIdentity: o.caa } : {}),
     };
+    const givenHostname = typeof o.defaultHostname === "string" ? parseDefaultHostname(o.defaultHostname) : o.defaultHostname;
     const ctx = await context();
     const s = ctx.settings;
     const password = await resolvePassword(o.password, "Password for the new CA's private key: ", io);
     const parentPassword = await resolvePassword(o.parentPassword, "Password of the parent CA's private key: ", io);
+    const defaultHostname = givenHostname === false ? undefined : (givenHostname ?? s.defaultHostname);
     const ca = await initCa(ctx, {
       ...req,
       expiresDays: o.expires !== undefined ? positiveInt(o.expires, "--expires") : s.defaultCaExpires,
       keyDefaults: { keySize: s.defaultKeySize, minKeySize: s.minKeySize, curve: s.defaultEllipticCurve, hash: s.defaultSignatureHash },
+      ...(defaultHostname !== undefined ? { defaultHostname } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(o.parent !== undefined ? { parent: o.parent } : {}),
       ...(parentPassword !== undefined ? { parentPassword } : {}),

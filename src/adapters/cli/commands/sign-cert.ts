@@ -86,15 +86,21 @@ function profileFromFlags(o: Opts): string | undefined {
 }
 
 export function registerSignCert(program: Command, context: ContextFactory, io: CliIo): void {
+  // The three SAN spellings are aliases: keep the names in command-line order (the first may become the CN).
+  const sansInOrder: string[] = [];
+  const san = (value: string, previous?: string[]): string[] => {
+    sansInOrder.push(value);
+    return collect(value, previous);
+  };
   const cmd = program
     .command("sign_cert")
     .description("Sign a CSR (PEM or DER, from --csr or standard input) with a CA. Prints the certificate (PEM by default).")
     .option("--csr <file>", "the certificate signing request; - or nothing: standard input")
     .option("--ca <ca>", "the signing CA (serial prefix or name); default: the configured default CA, else the usable CA that expires last")
     .option("--subject <subject>", "subject (OpenSSL style or RFC 4514); default: the CSR's subject")
-    .option("--subject-alternative-name <name>", "subject alternative name; repeatable; default: the CSR's requested SANs", collect)
-    .addOption(new Option("--alt <name>", "same as --subject-alternative-name").argParser(collect))
-    .addOption(new Option("--name <name>", "same as --subject-alternative-name").argParser(collect))
+    .option("--subject-alternative-name <name>", "subject alternative name; repeatable; default: the CSR's requested SANs", san)
+    .addOption(new Option("--alt <name>", "same as --subject-alternative-name").argParser(san))
+    .addOption(new Option("--name <name>", "same as --subject-alternative-name").argParser(san))
     .option("--profile <name>", "certificate profile (built-in: client, server, webserver, enduser, ocsp; more from configuration)");
   for (const p of BUILTIN_PROFILE_NAMES) cmd.option(`--${p}`, `use the ${p} profile`);
   cmd
@@ -104,7 +110,7 @@ export function registerSignCert(program: Command, context: ContextFactory, io: 
   addExtensionOptions(cmd);
   addCertificateOutputOptions(cmd, "pem");
   cmd.action(async (o: Opts) => {
-    const sans = [...(o.subjectAlternativeName ?? []), ...((o.alt as string[] | undefined) ?? []), ...((o.name as string[] | undefined) ?? [])];
+    const sans = sansInOrder;
     const request = {
       subject: o.subject !== undefined ? parseName(o.subject) : undefined,
       sans: generalNames(sans),

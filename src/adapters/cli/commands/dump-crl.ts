@@ -1,0 +1,64 @@
+/**
+ * `tsca dump_crl [PATH|-]`: make a CRL now (it is also stored and takes the next CRL number of its
+ * scope) and write it as PEM (label "X509 CRL", which openssl reads) or DER. `--expires` is in seconds.
+ */
+import type { Command } from "commander";
+import { TscaError } from "../../../core/errors.js";
+import { crlScope, type CrlScopeKind } from "../../../core/revocation/crl-scope.js";
+import { parseReason } from "../../../core/revocation/reasons.js";
+import { dumpCrl } from "../../../core/usecases/dump-crl.js";
+import { toPem } from "../../../core/x509/pem.js";
+import type { CliIo, ContextFactory } from "../context.js";
+import { parseCertFormat, writeOutput } from "../output.js";
+import { resolvePassword } from "../prompt.js";
+import { collect, positiveInt } from "../values.js";
+
+interface Opts {
+  ca?: string;
+  format: string;
+  expires: string;
+  onlyContainsCaCerts?: boolean;
+  onlyContainsUserCerts?: boolean;
+  onlySomeReasons?: string[];
+  delta?: boolean;
+  password?: string | boolean;
+}
+
+function scopeKind(o: Opts): CrlScopeKind {
+  if (o.onlyContainsCaCerts && o.onlyContainsUserCerts)
+    throw new TscaError("ERR_INVALID_ARGUMENT", "Give only one of --only-contains-ca-certs and --only-contains-user-certs.");
+  return o.onlyContainsCaCerts ? "ca" : o.onlyContainsUserCerts ? "user" : "all";
+}
+
+export function registerDumpCrl(program: Command, context: ContextFactory, io: CliIo): void {
+  program
+    .command("dump_crl")
+    .description("Make a CRL of a CA now, store it, and write it to a file or standard output.")
+    .argument("[path]", "file to write; - or nothing for standard output")
+    .option("--ca <ca>", "serial (a unique prefix) or name of the CA (default: the default CA)")
+    .option("-f, --format <format>", "PEM or DER", "PEM")
+    .option("-e, --expires <seconds>", "seconds until the CRL's nextUpdate", "86400")
+    .option("--only-contains-ca-certs", "only revoked child CAs (a CA-scope CRL, RFC 5280 §5.2.5)")
+    .option("--only-contains-user-certs", "only revoked end-entity certificates (a user-scope CRL)")
+    .option("--only-some-reasons <reason>", "only revocations with this reason; repeatable", collect)
+    .option("--delta", "a delta CRL against the newest complete CRL of this scope (RFC 5280 §5.2.4)")
+    .option("--password [password]", "password of the CA's private key (asked for when given without a value)")
+    .action(async (path: string | undefined, o: Opts) => {
+      const format = parseCertFormat(o.format);
+      const expiresSeconds = positiveInt(o.expires, "--expires");
+      const scope = crlScope(scopeKind(o), (o.onlySomeReasons ?? []).map(parseReason));
+      const password = await resolvePassword(o.password, "Password of the CA's private key: ", io);
+      const ctx = await context();
+      const { crl } = await dumpCrl(
+        { ...ctx, defaultCa: ctx.settings.defaultCa },
+        {
+          ...(o.ca !== undefined ? { ca: o.ca } : {}),
+          ...(password !== undefined ? { password } : {}),
+          scope,
+          expiresSeconds,
+          delta: Boolean(o.delta),
+        },
+      );
+      writeOutput(format === "PEM" ? toPem(crl.der, "X509 CRL") : crl.der, path, io);
+    });
+}

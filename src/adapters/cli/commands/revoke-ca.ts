@@ -1,0 +1,34 @@
+/** `tsca revoke_ca CA [--reason R] [--password]`: revoke an intermediate CA and put it on its parent's CA CRL. */
+import type { Command } from "commander";
+import { formatSerial } from "../../../core/issuance/serial.js";
+import { parseReason, REASONS } from "../../../core/revocation/reasons.js";
+import { revokeCa } from "../../../core/usecases/revoke-ca.js";
+import type { CliIo, ContextFactory } from "../context.js";
+import { entries } from "../render/crl-text.js";
+import { resolvePassword } from "../prompt.js";
+
+export function registerRevokeCa(program: Command, context: ContextFactory, io: CliIo): void {
+  program
+    .command("revoke_ca")
+    .description("Revoke an intermediate CA: it and every CA below it stop issuing, and its parent's CA CRL lists it.")
+    .argument("<ca>", "serial (a unique prefix) or name of the intermediate CA")
+    .option("--reason <reason>", `revocation reason: ${Object.keys(REASONS).join(", ")} (RFC 5280 names accepted too)`, "unspecified")
+    .option(
+      "--password [password]",
+      "password of the parent CA's private key, to regenerate its CA CRL (asked for when given without a value)",
+    )
+    .action(async (identifier: string, o: { reason: string; password?: string | boolean }) => {
+      const reason = parseReason(o.reason);
+      const password = await resolvePassword(o.password, "Password of the parent CA's private key: ", io);
+      const ctx = await context();
+      const r = await revokeCa(ctx, {
+        ca: identifier,
+        reason,
+        ...(password !== undefined ? { parentPassword: password } : {}),
+        crlExpiresSeconds: ctx.settings.crlExpires,
+      });
+      io.stdout.write(`${formatSerial(r.ca.serial)}: revoked (${reason}).\n`);
+      if (r.crl) io.stdout.write(`CA CRL #${r.crl.crl.number} of "${r.parent.name}" lists it (${entries(r.crl.entryCount)}).\n`);
+      if (r.crlNote) io.stderr.write(`Note: ${r.crlNote}\n`);
+    });
+}

@@ -1,0 +1,35 @@
+/**
+ * `tsca serve [--host H] [--port P] [--workers N]`: the HTTP server for CRLs, CA certificates and OCSP. It
+ * needs only the database and the OCSP responder keys, never CA_DIR, so it can run on a host without CA keys.
+ * The server itself lives in the composition root (src/main/server.ts); this file only parses options.
+ */
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { TscaError } from "../../../core/errors.js";
+import type { CliIo, CliLaunchers, ServeOptions } from "../context.js";
+import { nonNegativeInt } from "../values.js";
+
+export function parseServeOptions(o: { host: string; port: string; workers: string; accessLog?: boolean }): ServeOptions {
+  const port = nonNegativeInt(o.port, "--port");
+  if (port > 65535) throw new TscaError("ERR_INVALID_ARGUMENT", `${o.port}: --port must be at most 65535.`);
+  const workers = nonNegativeInt(o.workers, "--workers");
+  if (workers > 256) throw new TscaError("ERR_INVALID_ARGUMENT", `${o.workers}: --workers must be at most 256.`);
+  if (o.host.trim() === "") throw new TscaError("ERR_INVALID_ARGUMENT", "--host must not be empty.");
+  return { host: o.host.trim(), port, workers: workers === 0 ? availableParallelism() : workers, accessLog: Boolean(o.accessLog) };
+}
+
+export function registerServe(program: Command, launchers: CliLaunchers, io: CliIo): void {
+  program
+    .command("serve")
+    .description("Serve CRLs (/crl/…), CA certificates (/issuer/…), OCSP (/ocsp/…) and /healthz over HTTP. Logs JSON lines to stdout.")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "TCP port (0: any free port, logged at start)", "8080")
+    .option("--workers <n>", "worker processes (0: one per CPU core)", "1")
+    .option("--access-log", "log every request (off by default: OCSP traffic is high-volume)")
+    .action(async (o: { host: string; port: string; workers: string; accessLog?: boolean }) => {
+      const options = parseServeOptions(o);
+      if (!launchers.serve) throw new TscaError("ERR_SERVER", "This build of tsca has no server.");
+      void io;
+      await launchers.serve(options);
+    });
+}

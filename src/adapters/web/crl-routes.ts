@@ -1,0 +1,166 @@
+/**
+ * CRLs and CA certificates over HTTP, for the URLs put into certificates (RFC 5280 §4.2.1.13 CRL
+ * distribution points, §4.2.2.1 caIssuers):
+ *
+ *   GET /crl/<CAHEX>       newest complete user-scope CRL of the CA (end-entity certificates)
+ *   GET /crl/ca/<CAHEX>    newest complete CA-scope CRL (revoked child CAs)
+ *   GET /crl/delta/<CAHEX> newest user-scope delta CRL (RFC 5280 §5.2.4; made by dump_crl --delta)
+ *   GET /issuer/<CAHEX>.der   the CA certificate (also .pem)
+ *
+ * CRLs are served as stored by generate_crls / dump_crl on the key host, so this needs no CA key. DER by
+ * default (application/pkix-crl, RFC 2585 §4.2), PEM with `?encoding=PEM`. Responses are cached in
+ * memory for `cacheSeconds` (never beyond the CRL's nextUpdate), so a steady stream of requests costs no
+ * database round trip; clients may cache until nextUpdate (Cache-Control max-age) and revalidate with
+ * the ETag, which names the CA, scope and CRL number.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
+import type { CaRepository } from "../../core/ports/ca-repository.js";
+import type { CrlRepository, StoredCrl } from "../../core/ports/crl-repository.js";
+import { crlScope, type CrlScope } from "../../core/revocation/crl-scope.js";
+import { sanitizeSerial } from "../../core/issuance/serial.js";
+import { toPem } from "../../core/x509/pem.js";
+
+export interface CrlRoutesOptions {
+  crls: CrlRepository;
+  cas: CaRepository;
+  /** How long a looked-up CRL (or its absence) is kept in memory; default 30 s. */
+  cacheSeconds?: number;
+  /** Injected time, for tests. */
+  now?: () => Date;
+}
+
+interface Served {
+  der: Buffer;
+  pem: Buffer;
+  etag: string;
+  nextUpdate: Date | null;
+  lastModified: Date | null;
+}
+
+interface CacheEntry {
+  until: number;
+  value: Promise<Served | undefined>;
+}
+
+const SCOPES: Record<string, CrlScope> = { user: crlScope("user"), ca: crlScope("ca") };
+
+function problem(reply: FastifyReply, status: number, title: string, detail: string, code?: string): FastifyReply {
+  return reply
+    .code(status)
+    .header("content-type", "application/problem+json")
+    .header("cache-control", "no-store")
+    .send(JSON.stringify({ type: "about:blank", title, status, detail, ...(code ? { code } : {}) }));
+}
+
+function fromCrl(ca: CertificateAuthority, scopeName: string, crl: StoredCrl): Served {
+  return {
+    der: crl.der,
+    pem: Buffer.from(toPem(crl.der, "X509 CRL")),
+    etag: `"crl-${ca.serial}-${scopeName}-${crl.number}"`,
+    nextUpdate: crl.nextUpdate,
+    lastModified: crl.thisUpdate,
+  };
+}
+
+function fromCa(ca: CertificateAuthority): Served {
+  return {
+    der: ca.der,
+    pem: Buffer.from(toPem(ca.der, "CERTIFICATE")),
+    etag: `"ca-${ca.serial}"`,
+    nextUpdate: null,
+    lastModified: ca.createdAt,
+  };
+}
+
+export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): Promise<void> {
+  const ttl = (opts.cacheSeconds ?? 30) * 1000;
+  const now = opts.now ?? (() => new Date());
+  const cache = new Map<string, CacheEntry>();
+
+  /** Single-flight cached lookup: concurrent misses share one query; failures are not cached. */
+  function cached(key: string, load: () => Promise<Served | undefined>): Promise<Served | undefined> {
+    const t = now().getTime();
+    const hit = cache.get(key);
+    if (hit && hit.until > t) return hit.value;
+    const value = load();
+    const entry: CacheEntry = { until: t + ttl, value };
+    cache.set(key, entry);
+    value.then(
+      (v) => {
+        // Never keep a CRL in memory past its nextUpdate: a newer one is (or should be) stored by then.
+        if (v?.nextUpdate) entry.until = Math.min(entry.until, Math.max(v.nextUpdate.getTime(), t + 1000));
+      },
+      () => cache.delete(key),
+    );
+    return value;
+  }
+
+  const caBySerial = async (hex: string): Promise<CertificateAuthority | undefined> => {
+    const serial = sanitizeSerial(hex);
+    return serial ? opts.cas.get(serial) : undefined;
+  };
+
+  function send(request: FastifyRequest, reply: FastifyReply, served: Served, pem: boolean, derType: string): FastifyReply {
+    const etag = pem ? served.etag.replace(/"$/, '-pem"') : served.etag;
+    const maxAge = served.nextUpdate ? Math.max(0, Math.floor((served.nextUpdate.getTime() - now().getTime()) / 1000)) : 86_400;
+    reply.header("cache-control", `public, max-age=${maxAge}`).header("etag", etag);
+    if (served.lastModified) reply.header("last-modified", served.lastModified.toUTCString());
+    if (served.nextUpdate) reply.header("expires", served.nextUpdate.toUTCString());
+    const inm = request.headers["if-none-match"];
+    if (inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")) return reply.code(304).send();
+    return reply.header("content-type", pem ? "application/x-pem-file" : derType).send(pem ? served.pem : served.der);
+  }
+
+  /** `?encoding=PEM|DER` (case-insensitive); undefined when invalid. */
+  function wantsPem(request: FastifyRequest): boolean | undefined {
+    const enc = (request.query as Record<string, unknown> | undefined)?.encoding;
+    if (enc === undefined) return false;
+    if (typeof enc !== "string" || !/^(pem|der)$/i.test(enc)) return undefined;
+    return enc.toUpperCase() === "PEM";
+  }
+
+  const crlHandler =
+    (scopeName: "user" | "ca", kind: "complete" | "delta") =>
+    async (request: FastifyRequest<{ Params: { ca: string } }>, reply: FastifyReply) => {
+      const pem = wantsPem(request);
+      if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
+      const hex = request.params.ca;
+      const served = await cached(`crl:${scopeName}:${kind}:${hex.toUpperCase()}`, async () => {
+        const ca = await caBySerial(hex);
+        if (!ca) return undefined;
+        const crl = await opts.crls.latest(ca.serial, SCOPES[scopeName]!, kind);
+        return crl ? fromCrl(ca, kind === "delta" ? `${scopeName}-delta` : scopeName, crl) : undefined;
+      });
+      if (!served)
+        return problem(
+          reply,
+          404,
+          "Not Found",
+          kind === "delta"
+            ? `No delta CRL has been generated for CA ${hex} (dump_crl --delta --only-contains-user-certs on the key host).`
+            : `No ${scopeName === "ca" ? "CA" : "user"} CRL has been generated for CA ${hex} (run generate_crls on the key host).`,
+          "ERR_CRL_NOT_FOUND",
+        );
+      return send(request, reply, served, pem, "application/pkix-crl");
+    };
+
+  for (const suffix of ["", "/"]) {
+    app.get(`/crl/:ca${suffix}`, crlHandler("user", "complete"));
+    app.get(`/crl/ca/:ca${suffix}`, crlHandler("ca", "complete"));
+    app.get(`/crl/delta/:ca${suffix}`, crlHandler("user", "delta"));
+  }
+
+  app.get("/issuer/:file", async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
+    const m = /^([0-9A-Fa-f:]+)\.(der|pem|crt|cer)$/.exec(request.params.file);
+    if (!m) return problem(reply, 404, "Not Found", "CA certificates are served at /issuer/<CA serial in hex>.der.", "ERR_CA_NOT_FOUND");
+    const pem = m[2] === "pem" || wantsPem(request);
+    if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
+    const served = await cached(`ca:${m[1]!.toUpperCase()}`, async () => {
+      const ca = await caBySerial(m[1]!);
+      return ca ? fromCa(ca) : undefined;
+    });
+    if (!served) return problem(reply, 404, "Not Found", `No CA has the serial ${m[1]}.`, "ERR_CA_NOT_FOUND");
+    return send(request, reply, served, pem, "application/pkix-cert");
+  });
+}

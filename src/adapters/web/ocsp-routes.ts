@@ -1,0 +1,98 @@
+/**
+ * OCSP over HTTP (RFC 6960 Appendix A.1, RFC 5019 §5): per CA, `/ocsp/<CAHEX>/cert/` answers for the
+ * end-entity certificates it issued and `/ocsp/<CAHEX>/ca/` for the CAs it signed.
+ *
+ * - POST: the DER request is the body (any content type; openssl and browsers send application/ocsp-request).
+ * - GET: `/ocsp/<CAHEX>/cert/<base64 of the DER request>`, URL-encoded or not: a `/` of the base64
+ *   alphabet may stand in the path as is (the rest of the path is the request), `+` and `=` likewise.
+ *   Cacheable answers carry Cache-Control/Expires/Last-Modified/ETag (RFC 5019 §6.2).
+ *
+ * Every answer, error statuses included, is HTTP 200 with `application/ocsp-response`: clients read the OCSP
+ * status, and many do not read a body of any other HTTP status. Bad input of any kind — too large, not
+ * base64, not DER — is malformedRequest, never a crash or an HTML error page.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { OcspAnswer } from "../../core/revocation/ocsp-responder.js";
+import { OCSP_ERROR_RESPONSES } from "../../core/revocation/ocsp-response.js";
+import { MAX_OCSP_REQUEST_BYTES } from "../../core/revocation/ocsp-request.js";
+import type { OcspScope } from "../../core/ports/ocsp-status-repository.js";
+
+export interface OcspService {
+  respond(caHex: string, scope: OcspScope, request: Buffer): Promise<OcspAnswer>;
+}
+
+export interface OcspRoutesOptions {
+  ocsp: OcspService;
+}
+
+const CONTENT_TYPE = "application/ocsp-response";
+/** Bodies up to this size reach the parser (which refuses anything over MAX_OCSP_REQUEST_BYTES); larger ones are cut off unread. */
+const BODY_LIMIT = MAX_OCSP_REQUEST_BYTES * 4;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** The same problem (a CA without responder key, say) is logged once per interval, not once per request. */
+class LogThrottle {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly intervalMs: number) {}
+  allow(key: string, now = Date.now()): boolean {
+    const t = this.last.get(key);
+    if (t !== undefined && now - t < this.intervalMs) return false;
+    if (this.last.size > 1000) this.last.clear();
+    this.last.set(key, now);
+    return true;
+  }
+}
+
+function send(reply: FastifyReply, answer: OcspAnswer, get: boolean): FastifyReply {
+  reply.header("content-type", CONTENT_TYPE);
+  if (get && answer.http) {
+    const h = answer.http;
+    reply.header("cache-control", `max-age=${h.maxAge}, public, no-transform, must-revalidate`);
+    reply.header("last-modified", h.lastModified);
+    reply.header("expires", h.expires);
+    reply.header("etag", h.etag);
+  } else reply.header("cache-control", "no-store");
+  return reply.send(answer.der);
+}
+
+export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions): Promise<void> {
+  const throttle = new LogThrottle(10_000);
+  // Encapsulated in this plugin: OCSP bodies are raw DER whatever the content type says.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  const answer = async (req: FastifyRequest, reply: FastifyReply, scope: OcspScope, der: Buffer, get: boolean): Promise<FastifyReply> => {
+    const ca = (req.params as { ca: string }).ca;
+    const result = await opts.ocsp.respond(ca, scope, der);
+    if (result.status !== "successful") {
+      const serious = result.status === "internalError" || result.status === "tryLater";
+      if (serious && throttle.allow(`${result.status}:${result.detail ?? ""}`))
+        req.log.warn({ ca, scope, status: result.status, detail: result.detail }, "OCSP error status");
+      else req.log.debug({ ca, scope, status: result.status, detail: result.detail }, "OCSP error status");
+    }
+    return send(reply, result, get);
+  };
+
+  for (const scope of ["cert", "ca"] as const) {
+    const post = (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+      answer(req, reply, scope, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), false);
+    app.post(`/ocsp/:ca/${scope}/`, post);
+    app.post(`/ocsp/:ca/${scope}`, post);
+    app.get(`/ocsp/:ca/${scope}/*`, (req, reply) => {
+      // Fastify has percent-decoded the wildcard once; a `/` inside the base64 is simply part of it.
+      const encoded = (req.params as { "*": string })["*"].replace(/ /g, "+");
+      const der =
+        encoded.length > 0 && encoded.length <= BODY_LIMIT && BASE64.test(encoded) ? Buffer.from(encoded, "base64") : Buffer.alloc(0);
+      return answer(req, reply, scope, der, true);
+    });
+  }
+
+  // Anything that goes wrong before or inside a handler (body too large, a broken connection, a bug) is
+  // still an OCSP answer: malformedRequest for the client's fault, internalError for ours.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const clientFault = (err.statusCode ?? 500) < 500;
+    if (!clientFault) req.log.error({ err }, "OCSP handler failed");
+    reply.code(200).header("content-type", CONTENT_TYPE).header("cache-control", "no-store");
+    return reply.send(clientFault ? OCSP_ERROR_RESPONSES.malformedRequest : OCSP_ERROR_RESPONSES.internalError);
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * revoke_ca: revoke an intermediate CA. The revocation is recorded on the CA (so OCSP answers and the
+ * usability check see it at once: the CA and everything below it can no longer issue), then the parent's
+ * CA-scope CRL is made again so that it lists the CA. Without the parent's key (a web host, or an
+ * encrypted key and no password) the revocation still stands and the CRL follows at the next
+ * generate_crls. A root CA cannot be revoked: no issuer could publish it (RFC 5280 §5: CRLs are issued by
+ * the CA that signed the certificate).
+ */
+import { TscaError } from "../errors.js";
+import type { CertificateAuthority } from "../ca/certificate-authority.js";
+import { findCa } from "../ca/find-ca.js";
+import type { KeyStore } from "../ports/key-store.js";
+import type { Signer } from "../ports/signer.js";
+import { crlScope } from "../revocation/crl-scope.js";
+import { publishCrl, type CrlDeps, type PublishedCrl } from "../revocation/publish-crl.js";
+import type { RevocationReason } from "../revocation/reasons.js";
+
+export interface RevokeCaRequest {
+  ca: string;
+  reason: RevocationReason;
+  /** Password of the parent's key, to regenerate its CA-scope CRL. */
+  parentPassword?: string;
+  crlExpiresSeconds: number;
+}
+
+export interface RevokeCaResult {
+  ca: CertificateAuthority;
+  parent: CertificateAuthority;
+  /** The parent's new CA-scope CRL, when its key was available. */
+  crl?: PublishedCrl;
+  /** Why the CRL was not regenerated. */
+  crlNote?: string;
+}
+
+export async function revokeCa(deps: CrlDeps & { keys: KeyStore }, req: RevokeCaRequest): Promise<RevokeCaResult> {
+  const ca = await findCa(deps.cas, req.ca);
+  if (!ca.parentSerial)
+    throw new TscaError(
+      "ERR_CA_IS_ROOT",
+      `"${ca.name}" is a root CA, and a root CA cannot be revoked because no issuer could publish its revocation.`,
+    );
+  if (ca.revokedAt) throw new TscaError("ERR_ALREADY_REVOKED", `"${ca.name}" was already revoked on ${ca.revokedAt.toISOString()}.`);
+  const parent = await deps.cas.get(ca.parentSerial);
+  if (!parent) throw new TscaError("ERR_CA_NOT_FOUND", `The parent of "${ca.name}" is not in the database.`);
+
+  // Open the parent's key first, so that a wrong password changes nothing.
+  let signer: Signer | undefined;
+  let crlNote: string | undefined;
+  if (parent.keyEncrypted && req.parentPassword === undefined) {
+    crlNote = `The key of "${parent.name}" is encrypted; its CA CRL will list the revocation after generate_crls (or give --password).`;
+  } else {
+    try {
+      signer = await deps.keys.load(parent.keyRef, req.parentPassword);
+    } catch (e) {
+      if (!(e instanceof TscaError) || e.code !== "ERR_KEY_NOT_FOUND") throw e;
+      crlNote = `The key of "${parent.name}" is not on this host; its CA CRL will list the revocation after generate_crls on the key host.`;
+    }
+  }
+
+  const now = new Date(Math.floor(deps.clock.now().getTime() / 1000) * 1000);
+  await deps.cas.update(ca.serial, { revokedAt: now, revokedReason: req.reason }, now);
+  const revoked = (await deps.cas.get(ca.serial))!;
+  if (!signer) return { ca: revoked, parent, ...(crlNote ? { crlNote } : {}) };
+  const crl = await publishCrl(deps, { ca: parent, signer, scope: crlScope("ca"), expiresSeconds: req.crlExpiresSeconds });
+  return { ca: revoked, parent, crl };
+}
