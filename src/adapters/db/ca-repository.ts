@@ -31,6 +31,7 @@ function toRow(ca: CertificateAuthority): CertificateAuthorityTable {
     sign_ocsp_urls: JSON.stringify(ca.signOcspUrls),
     sign_issuer_urls: JSON.stringify(ca.signIssuerUrls),
     sign_issuer_alt_names: JSON.stringify(ca.signIssuerAltNames),
+    sign_freshest_crl_urls: JSON.stringify(ca.signFreshestCrlUrls),
     website: ca.website,
     terms_of_service: ca.termsOfService,
     caa_identity: ca.caaIdentity,
@@ -62,6 +63,7 @@ function fromRow(r: Selectable<CertificateAuthorityTable>): CertificateAuthority
     signOcspUrls: JSON.parse(r.sign_ocsp_urls) as string[],
     signIssuerUrls: JSON.parse(r.sign_issuer_urls) as string[],
     signIssuerAltNames: JSON.parse(r.sign_issuer_alt_names) as string[],
+    signFreshestCrlUrls: JSON.parse(r.sign_freshest_crl_urls) as string[],
     website: r.website,
     termsOfService: r.terms_of_service,
     caaIdentity: r.caa_identity,
@@ -130,6 +132,7 @@ export class SqlCaRepository implements CaRepository {
     if (patch.signCrlUrls !== undefined) row.sign_crl_urls = JSON.stringify(patch.signCrlUrls);
     if (patch.signOcspUrls !== undefined) row.sign_ocsp_urls = JSON.stringify(patch.signOcspUrls);
     if (patch.signIssuerUrls !== undefined) row.sign_issuer_urls = JSON.stringify(patch.signIssuerUrls);
+    if (patch.signFreshestCrlUrls !== undefined) row.sign_freshest_crl_urls = JSON.stringify(patch.signFreshestCrlUrls);
     if (patch.signIssuerAltNames !== undefined) row.sign_issuer_alt_names = JSON.stringify(patch.signIssuerAltNames);
     if (patch.website !== undefined) row.website = patch.website;
     if (patch.termsOfService !== undefined) row.terms_of_service = patch.termsOfService;

@@ -137,6 +137,11 @@ export const MIGRATIONS: Migration[] = [
       ...(d === "postgres" ? revocationTriggersPostgres : revocationTriggersSqlite),
     ],
   },
+  {
+    // Freshest CRL (RFC 5280 §4.2.1.15): where a CA publishes delta CRLs, added to certificates it signs.
+    id: "0005-freshest-crl",
+    up: () => [`ALTER TABLE certificate_authority ADD COLUMN sign_freshest_crl_urls TEXT NOT NULL DEFAULT '[]'`],
+  },
 ];
 
 const SQLITE_NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;

@@ -19,6 +19,7 @@ export interface CertificateAuthorityTable {
   sign_ocsp_urls: string;
   sign_issuer_urls: string;
   sign_issuer_alt_names: string;
+  sign_freshest_crl_urls: string;
   website: string | null;
   terms_of_service: string | null;
   caa_identity: string | null;

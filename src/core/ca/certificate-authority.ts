@@ -29,6 +29,8 @@ export interface CertificateAuthority {
   signOcspUrls: string[];
   signIssuerUrls: string[];
   signIssuerAltNames: string[];
+  /** Where delta CRLs are published: the Freshest CRL extension of signed certificates (RFC 5280 §4.2.1.15). */
+  signFreshestCrlUrls: string[];
   website: string | null;
   termsOfService: string | null;
   caaIdentity: string | null;

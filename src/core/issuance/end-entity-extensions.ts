@@ -8,7 +8,7 @@ import { makeExtension, type Extension } from "../x509/extensions/extension.js";
 import { authorityInformationAccess } from "../x509/extensions/authority-information-access.js";
 import { basicConstraints } from "../x509/extensions/basic-constraints.js";
 import { certificatePolicies, type PolicyInformation } from "../x509/extensions/certificate-policies.js";
-import { crlDistributionPoints } from "../x509/extensions/distribution-points.js";
+import { crlDistributionPoints, freshestCrl } from "../x509/extensions/distribution-points.js";
 import { extendedKeyUsage } from "../x509/extensions/extended-key-usage.js";
 import { subjectKeyIdentifier } from "../x509/extensions/key-identifiers.js";
 import { keyUsage } from "../x509/extensions/key-usage.js";
@@ -32,6 +32,7 @@ export interface ExtensionOverrides {
   policiesCritical?: boolean;
   issuerAltNames?: GeneralName[];
   crlFullNames?: GeneralName[];
+  freshestCrlUrls?: GeneralName[];
   crlCritical?: boolean;
   ocspResponders?: GeneralName[];
   caIssuers?: GeneralName[];
@@ -61,6 +62,9 @@ export function endEntityExtensions(args: {
   if (args.sans.length) exts.push(makeExtension(subjectAltName, args.sans, o.sanCritical ?? false));
   const crl = o.crlFullNames ?? (profile.addCrlUrl ? names(ca.signCrlUrls) : []);
   if (crl.length) exts.push(makeExtension(crlDistributionPoints, [crl], o.crlCritical ?? false));
+  // RFC 5280 §4.2.1.15: Freshest CRL MUST be non-critical; it tells clients where delta CRLs are.
+  const freshest = o.freshestCrlUrls ?? (profile.addCrlUrl ? names(ca.signFreshestCrlUrls) : []);
+  if (freshest.length) exts.push(makeExtension(freshestCrl, [freshest], false));
   const ocsp = o.ocspResponders ?? (profile.addOcspUrl ? names(ca.signOcspUrls) : []);
   const issuers = o.caIssuers ?? (profile.addIssuerUrl ? names(ca.signIssuerUrls) : []);
   // RFC 5280 §4.2.2.1: AIA MUST be non-critical.

@@ -9,6 +9,7 @@ export type CaUpdate = Partial<
     | "signOcspUrls"
     | "signIssuerUrls"
     | "signIssuerAltNames"
+    | "signFreshestCrlUrls"
     | "website"
     | "termsOfService"
     | "caaIdentity"

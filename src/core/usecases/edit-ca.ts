@@ -17,6 +17,7 @@ export interface EditCaRequest {
   signOcspUrls?: GeneralName[];
   signIssuerUrls?: GeneralName[];
   signIssuerAltNames?: GeneralName[];
+  signFreshestCrlUrls?: GeneralName[];
   website?: string | null;
   termsOfService?: string | null;
   caaIdentity?: string | null;
@@ -35,6 +36,7 @@ export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: Edi
   if (req.signOcspUrls) patch.signOcspUrls = names(req.signOcspUrls)!;
   if (req.signIssuerUrls) patch.signIssuerUrls = names(req.signIssuerUrls)!;
   if (req.signIssuerAltNames) patch.signIssuerAltNames = names(req.signIssuerAltNames)!;
+  if (req.signFreshestCrlUrls) patch.signFreshestCrlUrls = names(req.signFreshestCrlUrls)!;
   if (req.website !== undefined) patch.website = req.website;
   if (req.termsOfService !== undefined) patch.termsOfService = req.termsOfService;
   if (req.caaIdentity !== undefined) patch.caaIdentity = req.caaIdentity;

@@ -77,6 +77,7 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       signOcspUrls: (req.sign?.ocspUrls ?? []).map(formatGeneralName),
       signIssuerUrls: (req.sign?.issuerUrls ?? []).map(formatGeneralName),
       signIssuerAltNames: (req.sign?.issuerAltNames ?? []).map(formatGeneralName),
+      signFreshestCrlUrls: (req.sign?.freshestCrlUrls ?? []).map(formatGeneralName),
       website: null,
       termsOfService: null,
       caaIdentity: null,

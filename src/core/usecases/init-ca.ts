@@ -24,6 +24,8 @@ export interface SignedCertificateUrls {
   ocspUrls: GeneralName[];
   issuerUrls: GeneralName[];
   issuerAltNames: GeneralName[];
+  /** Delta CRL locations (Freshest CRL, RFC 5280 §4.2.1.15). */
+  freshestCrlUrls?: GeneralName[];
 }
 
 export interface InitCaRequest {
@@ -134,6 +136,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       signOcspUrls: sign.ocspUrls.map(formatGeneralName),
       signIssuerUrls: sign.issuerUrls.map(formatGeneralName),
       signIssuerAltNames: sign.issuerAltNames.map(formatGeneralName),
+      signFreshestCrlUrls: (sign.freshestCrlUrls ?? []).map(formatGeneralName),
       website: req.website ?? null,
       termsOfService: req.termsOfService ?? null,
       caaIdentity: req.caaIdentity ?? null,

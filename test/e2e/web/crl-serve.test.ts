@@ -39,7 +39,7 @@ describe.each(BACKENDS)("CRLs from tsca serve (%s)", (backend) => {
     tsca(keyHost, ["generate_crls"]);
 
     const port = await freePort();
-    const webEnv = { ...keyHost.env, TSCA_CA_DIR: join(keyHost.home, "no-such-ca-dir") };
+    const webEnv: Record<string, string> = { ...keyHost.env, TSCA_CA_DIR: join(keyHost.home, "no-such-ca-dir") };
     if (!url) webEnv.TSCA_DATABASE_URL = join(keyHost.home, "tsca.sqlite3");
     server = spawnTsca({ home: keyHost.home, env: webEnv }, ["serve", "--port", String(port)]);
     const base = `http://127.0.0.1:${port}`;

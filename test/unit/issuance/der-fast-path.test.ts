@@ -89,6 +89,7 @@ async function tscaIssuer(
     signOcspUrls: [],
     signIssuerUrls: [],
     signIssuerAltNames: [],
+    signFreshestCrlUrls: [],
     website: null,
     termsOfService: null,
     caaIdentity: null,

@@ -53,6 +53,7 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
       ...(urls.ocspUrls ? { signOcspUrls: urls.ocspUrls } : {}),
       ...(urls.issuerUrls ? { signIssuerUrls: urls.issuerUrls } : {}),
       ...(urls.issuerAltNames ? { signIssuerAltNames: urls.issuerAltNames } : {}),
+      ...(urls.freshestCrlUrls ? { signFreshestCrlUrls: urls.freshestCrlUrls } : {}),
       ...(website !== undefined ? { website } : {}),
       ...(tos !== undefined ? { termsOfService: tos } : {}),
       ...(caa !== undefined ? { caaIdentity: caa } : {}),

@@ -12,6 +12,7 @@ const GROUPS = [
   { key: "ocspUrls", legacy: ["ocsp-url"], modern: "sign-ocsp-responder", what: "OCSP responder URL" },
   { key: "issuerUrls", legacy: ["issuer-url"], modern: "sign-ca-issuer", what: "URL of this CA's certificate (CA issuers)" },
   { key: "issuerAltNames", legacy: ["issuer-alt-name"], modern: "sign-issuer-alternative-name", what: "issuer alternative name" },
+  { key: "freshestCrlUrls", legacy: ["freshest-crl-url"], modern: "sign-freshest-crl", what: "delta CRL URL (Freshest CRL, RFC 5280 §4.2.1.15)" },
 ] as const;
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -39,5 +40,5 @@ export function signedCertificateUrlChanges(o: Record<string, unknown>): Partial
 }
 
 export function signedCertificateUrls(o: Record<string, unknown>): SignedCertificateUrls {
-  return { crlUrls: [], ocspUrls: [], issuerUrls: [], issuerAltNames: [], ...signedCertificateUrlChanges(o) };
+  return { crlUrls: [], ocspUrls: [], issuerUrls: [], issuerAltNames: [], freshestCrlUrls: [], ...signedCertificateUrlChanges(o) };
 }

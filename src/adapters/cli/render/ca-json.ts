@@ -40,6 +40,7 @@ export function caViewJson(v: CaView): Record<string, unknown> {
       ocsp_urls: ca.signOcspUrls,
       issuer_urls: ca.signIssuerUrls,
       issuer_alternative_names: ca.signIssuerAltNames,
+      freshest_crl_urls: ca.signFreshestCrlUrls,
     },
     website: ca.website,
     terms_of_service: ca.termsOfService,

@@ -13,6 +13,7 @@ export function signedCertificateLines(ca: CaView["ca"]): string[] {
     ...ca.signOcspUrls.map((u) => `* OCSP URL: ${bare(u)}`),
     ...ca.signIssuerUrls.map((u) => `* Issuer URL: ${bare(u)}`),
     ...ca.signIssuerAltNames.map((u) => `* Issuer Alternative Name: ${u}`),
+    ...ca.signFreshestCrlUrls.map((u) => `* Freshest CRL URL: ${bare(u)}`),
   ];
   return lines.length ? ["Certificate extensions for signed certificates:", ...lines] : ["No certificate extensions for signed certificates."];
 }
