@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { generateKeyPair } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -92,7 +92,9 @@ const rows = [
 const baseline = rows[0][1].median;
 const ms = (x) => x.toFixed(1).padStart(7);
 
-console.log(`tsca CA CLI benchmark — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"})`);
+console.log(
+  `tsca CA CLI benchmark — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), load average ${loadavg()[0].toFixed(2)}`,
+);
 console.log(
   `store: ${CAS} CAs (${CAS - intermediates} EC P-256 roots, ${intermediates} intermediates) in SQLite, made in ${setupSeconds.toFixed(1)} s`,
 );

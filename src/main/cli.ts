@@ -22,7 +22,8 @@ import type { Random } from "../core/ports/random.js";
 import { Profiles } from "../core/issuance/profiles.js";
 
 function version(): string {
-  const pkg = fileURLToPath(new URL("../../package.json", import.meta.url));
+  // This module runs bundled as dist/tsca.mjs, so the package root is one level up.
+  const pkg = fileURLToPath(new URL("../package.json", import.meta.url));
   return existsSync(pkg) ? (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version : "0.0.0";
 }
 

@@ -72,7 +72,9 @@ export async function runCli(
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code)) return EXIT.ok;
-      io.stderr.write(`Error: ${oneLine(e.message)} (see tsca ${argv.find((a) => !a.startsWith("-")) ?? ""} -h)\n`);
+      const command = argv.find((a) => !a.startsWith("-"));
+      const known = command !== undefined && program.commands.some((c) => c.name() === command);
+      io.stderr.write(`Error: ${oneLine(e.message)} (see tsca ${known ? `${command} ` : ""}-h)\n`);
       return EXIT.usage;
     }
     if (isTscaError(e)) {

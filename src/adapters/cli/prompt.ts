@@ -3,6 +3,7 @@
  * read as the first line of standard input (for scripts). They are never echoed or logged.
  */
 import { createInterface } from "node:readline";
+import { TscaError } from "../../core/errors.js";
 import type { CliIo } from "./context.js";
 
 async function readLine(io: CliIo): Promise<string> {
@@ -41,5 +42,8 @@ async function readHidden(question: string, io: CliIo): Promise<string> {
 export async function resolvePassword(value: string | boolean | undefined, question: string, io: CliIo): Promise<string | undefined> {
   if (value === undefined || value === false) return undefined;
   if (typeof value === "string") return value;
-  return io.stdin.isTTY ? readHidden(question, io) : readLine(io);
+  const password = io.stdin.isTTY ? await readHidden(question, io) : await readLine(io);
+  // An empty password would encrypt a key with nothing: refuse it rather than pretend to protect the key.
+  if (password === "") throw new TscaError("ERR_INVALID_ARGUMENT", "The password must not be empty (no password was typed or piped).");
+  return password;
 }

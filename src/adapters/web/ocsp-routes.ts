@@ -18,7 +18,9 @@ import { MAX_OCSP_REQUEST_BYTES } from "../../core/revocation/ocsp-request.js";
 import type { OcspScope } from "../../core/ports/ocsp-status-repository.js";
 
 export interface OcspService {
-  respond(caHex: string, scope: OcspScope, request: Buffer): Promise<OcspAnswer>;
+  /** The answer from memory for a request seen before, by its exact encoding; undefined when not there. */
+  cached(caHex: string, scope: OcspScope, requestKey: string): OcspAnswer | undefined;
+  respond(caHex: string, scope: OcspScope, request: Buffer, requestKey?: string): Promise<OcspAnswer>;
 }
 
 export interface OcspRoutesOptions {
@@ -61,29 +63,42 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  const answer = async (req: FastifyRequest, reply: FastifyReply, scope: OcspScope, der: Buffer, get: boolean): Promise<FastifyReply> => {
-    const ca = (req.params as { ca: string }).ca;
-    const result = await opts.ocsp.respond(ca, scope, der);
-    if (result.status !== "successful") {
-      const serious = result.status === "internalError" || result.status === "tryLater";
-      if (serious && throttle.allow(`${result.status}:${result.detail ?? ""}`))
-        req.log.warn({ ca, scope, status: result.status, detail: result.detail }, "OCSP error status");
-      else req.log.debug({ ca, scope, status: result.status, detail: result.detail }, "OCSP error status");
-    }
-    return send(reply, result, get);
+  const logStatus = (req: FastifyRequest, ca: string, scope: OcspScope, result: OcspAnswer): void => {
+    if (result.status === "successful") return;
+    const serious = result.status === "internalError" || result.status === "tryLater";
+    if (serious && throttle.allow(`${result.status}:${result.detail ?? ""}`))
+      req.log.warn({ ca, scope, status: result.status, detail: result.detail }, "OCSP error status");
+    else req.log.debug({ ca, scope, status: result.status, detail: result.detail }, "OCSP error status");
   };
 
   for (const scope of ["cert", "ca"] as const) {
-    const post = (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-      answer(req, reply, scope, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), false);
+    const post = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+      const ca = (req.params as { ca: string }).ca;
+      const der = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // The steady state: answered from memory, synchronously, by the request's exact bytes.
+      const hit = der.length <= MAX_OCSP_REQUEST_BYTES ? opts.ocsp.cached(ca, scope, der.toString("latin1")) : undefined;
+      if (hit) return send(reply, hit, false);
+      return opts.ocsp.respond(ca, scope, der).then((result) => {
+        logStatus(req, ca, scope, result);
+        return send(reply, result, false);
+      });
+    };
     app.post(`/ocsp/:ca/${scope}/`, post);
     app.post(`/ocsp/:ca/${scope}`, post);
     app.get(`/ocsp/:ca/${scope}/*`, (req, reply) => {
+      const ca = (req.params as { ca: string }).ca;
       // Fastify has percent-decoded the wildcard once; a `/` inside the base64 is simply part of it.
       const encoded = (req.params as { "*": string })["*"].replace(/ /g, "+");
-      const der =
-        encoded.length > 0 && encoded.length <= BODY_LIMIT && BASE64.test(encoded) ? Buffer.from(encoded, "base64") : Buffer.alloc(0);
-      return answer(req, reply, scope, der, true);
+      // GET requests are keyed by their base64 text, so a repeated one is not even decoded.
+      const key = `b64:${encoded}`;
+      const hit = encoded.length <= BODY_LIMIT ? opts.ocsp.cached(ca, scope, key) : undefined;
+      if (hit) return send(reply, hit, true);
+      const valid = encoded.length > 0 && encoded.length <= BODY_LIMIT && BASE64.test(encoded);
+      const der = valid ? Buffer.from(encoded, "base64") : Buffer.alloc(0);
+      return opts.ocsp.respond(ca, scope, der, valid ? key : undefined).then((result) => {
+        logStatus(req, ca, scope, result);
+        return send(reply, result, true);
+      });
     });
   }
 

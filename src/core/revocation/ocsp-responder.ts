@@ -154,17 +154,28 @@ export class OcspResponder {
     else this.cache.clear();
   }
 
-  async respond(caHex: string, scope: OcspScope, body: Buffer): Promise<OcspAnswer> {
+  /**
+   * The answer from memory for a request seen before, found by its exact encoding (`requestKey`: the DER as
+   * latin1, or for GET the base64 text) without decoding or parsing it; undefined when it must take the
+   * full path. Synchronous, so the hot path costs no promise either.
+   */
+  cached(caHex: string, scope: OcspScope, requestKey: string): OcspAnswer | undefined {
+    const memo = this.parsed.get(`${scope}/${caHex}/${requestKey}`);
+    if (!memo) return undefined;
     const now = this.deps.clock.now().getTime();
+    if (!this.fresh(now)) return undefined;
+    const key = this.deps.issuers.peek(memo.caSerial, now)?.key;
+    const hit = key ? this.cache.get(memo.key)?.responses.get(memo.certIdKey) : undefined;
+    return hit && now < hit.expiresAt && hit.signedBy === key ? this.fromCache(hit, now) : undefined;
+  }
+
+  /** Answer a DER request; `requestKey` (see `cached`) defaults to the DER itself. */
+  async respond(caHex: string, scope: OcspScope, body: Buffer, requestKey?: string): Promise<OcspAnswer> {
     // Only request-sized bodies are worth a key; anything larger is refused by the parser anyway.
-    const memoKey = body.length <= MAX_OCSP_REQUEST_BYTES ? `${scope}/${caHex}/${body.toString("latin1")}` : "";
-    const memo = memoKey ? this.parsed.get(memoKey) : undefined;
-    if (memo && this.fresh(now)) {
-      const key = this.deps.issuers.peek(memo.caSerial, now)?.key;
-      const hit = key ? this.cache.get(memo.key)?.responses.get(memo.certIdKey) : undefined;
-      if (hit && now < hit.expiresAt && hit.signedBy === key) return this.fromCache(hit, now);
-    }
-    return this.respondSlow(caHex, scope, body, memoKey, now);
+    const key = requestKey ?? (body.length <= MAX_OCSP_REQUEST_BYTES ? body.toString("latin1") : undefined);
+    const hit = key !== undefined ? this.cached(caHex, scope, key) : undefined;
+    if (hit) return hit;
+    return this.respondSlow(caHex, scope, body, key !== undefined ? `${scope}/${caHex}/${key}` : "", this.deps.clock.now().getTime());
   }
 
   private fromCache(hit: CachedResponse, now: number): OcspAnswer {
