@@ -48,10 +48,16 @@ function makeLogger(): Logger {
  * The first SIGTERM/SIGINT starts the graceful stop; later ones are only logged (the stop is bounded by
  * GRACE_MS anyway), so a supervisor that signals twice does not turn a clean stop into a killed process.
  */
-function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
+function untilSignal(logger: Logger, started: () => boolean): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let first: NodeJS.Signals | undefined;
     const on = (sig: NodeJS.Signals): void => {
+      if (!started()) {
+        // Nothing is served yet (start-up may be waiting for the database): there is nothing to drain.
+        logger.info({ signal: sig }, "stopped before serving");
+        logger.flush();
+        process.exit(0);
+      }
       if (first) {
         logger.info({ signal: sig }, "already shutting down");
         return;
@@ -66,6 +72,9 @@ function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
 
 /** One server in this process: the whole life from settings to graceful shutdown. */
 async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
+  // Listen for signals from the start: one that arrives while starting stops the server right after.
+  let listening = false;
+  const signalled = untilSignal(logger, () => listening);
   const settings = loadSettings();
   const db = await openDatabase(settings.databaseUrl);
   let timer: NodeJS.Timeout | undefined;
@@ -132,6 +141,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         { cause: e },
       );
     }
+    listening = true;
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : options.port;
     logger.info(
@@ -144,7 +154,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
       "listening",
     );
 
-    const signal = await untilSignal(logger);
+    const signal = await signalled;
     logger.info({ signal }, "shutting down");
     stopped = true;
     clearTimeout(timer);

@@ -8,7 +8,7 @@ import { runTsca, tsca, tscaEnv } from "../../helpers/cli.js";
 import { leaf, makePki } from "../../helpers/crl.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { expectOneSentence, scratch } from "../../helpers/oracles.js";
-import { ocspStatus, startServe } from "../../helpers/serve.js";
+import { ocspStatus, startServe, waitFor } from "../../helpers/serve.js";
 
 const hex = (colon: string): string => colon.replace(/:/g, "");
 
@@ -20,6 +20,7 @@ describe.each(BACKENDS)("tsca serve (%s)", (backend) => {
     tsca(t, ["generate_ocsp_keys"]);
     const server = await startServe(t, ["--workers", "2", "--access-log"]);
     try {
+      await waitFor(async () => server.logs().filter((l) => l.msg === "listening").length === 2, 20_000);
       const rootFile = scratch("root.pem", pki.rootPem);
       const leafFile = scratch("leaf.pem", l.pem);
       for (let i = 0; i < 4; i++) {
