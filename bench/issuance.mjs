@@ -17,7 +17,27 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 32);
 function csrFor(home, name) {
   const key = join(home, `${name}.key`);
   const csr = join(home, `${name}.csr`);
-  execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", `/CN=${name}.example.com`, "-out", csr, "-outform", "DER"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      key,
+      "-subj",
+      `/CN=${name}.example.com`,
+      "-out",
+      csr,
+      "-outform",
+      "DER",
+    ],
+    { stdio: "ignore" },
+  );
   return readFileSync(csr);
 }
 
@@ -34,7 +54,16 @@ async function setup(keyType) {
     key: keyType === "EC" ? { keyType: "EC", curve: "secp256r1", hash: "SHA-256" } : { keyType: "RSA", keySize: 2048, hash: "SHA-256" },
     keyDefaults: { keySize: 2048, minKeySize: 2048, curve: "secp256r1", hash: "SHA-256" },
     expiresDays: 3650,
-    certificate: { pathLength: 0, crlUrls: [], ocspUrls: [], issuerUrls: [], nameConstraints: { permitted: [], excluded: [] }, policies: [], subjectAltNames: [], issuerAltNames: [] },
+    certificate: {
+      pathLength: 0,
+      crlUrls: [],
+      ocspUrls: [],
+      issuerUrls: [],
+      nameConstraints: { permitted: [], excluded: [] },
+      policies: [],
+      subjectAltNames: [],
+      issuerAltNames: [],
+    },
     sign: {
       crlUrls: [t.parseGeneralName("URI:http://ca.example.com/crl")],
       ocspUrls: [t.parseGeneralName("URI:http://ocsp.example.com/")],
@@ -83,27 +112,58 @@ async function bench(keyType) {
   // concurrent callers share transactions through group commit). The CSR was verified on intake.
   const issueAndStore = async () => {
     const cert = await t.issueCertificate(issuer, {
-      serial: t.newSerial(deps.random), spki: csr.spki, keyType: "EC", subject: csr.subject, sans: [],
-      profile, expiresDays: 90, overrides: {}, now: new Date(), csrDer: csr.der, watchers: [],
+      serial: t.newSerial(deps.random),
+      spki: csr.spki,
+      keyType: "EC",
+      subject: csr.subject,
+      sans: [],
+      profile,
+      expiresDays: 90,
+      overrides: {},
+      now: new Date(),
+      csrDer: csr.der,
+      watchers: [],
     });
     await deps.certs.insert([cert]);
   };
   const sequential = await timed(issueAndStore, SECONDS, 1);
   const concurrent = await timed(issueAndStore, SECONDS, IN_FLIGHT);
   // Full request path: the CSR parsed and its proof of possession verified too.
-  const full = await timed(async () => {
-    const { csr: c, keyType: kt, requestedSans } = t.readCsr(csrDer);
-    const cert = await t.issueCertificate(issuer, {
-      serial: t.newSerial(deps.random), spki: c.spki, keyType: kt, subject: c.subject, sans: requestedSans,
-      profile, expiresDays: 90, overrides: {}, now: new Date(), csrDer: c.der, watchers: [],
-    });
-    await deps.certs.insert([cert]);
-  }, SECONDS, IN_FLIGHT);
+  const full = await timed(
+    async () => {
+      const { csr: c, keyType: kt, requestedSans } = t.readCsr(csrDer);
+      const cert = await t.issueCertificate(issuer, {
+        serial: t.newSerial(deps.random),
+        spki: c.spki,
+        keyType: kt,
+        subject: c.subject,
+        sans: requestedSans,
+        profile,
+        expiresDays: 90,
+        overrides: {},
+        now: new Date(),
+        csrDer: c.der,
+        watchers: [],
+      });
+      await deps.certs.insert([cert]);
+    },
+    SECONDS,
+    IN_FLIGHT,
+  );
   // Without storing, to show the cost of the insert.
   const unstored = await timed(async () => {
     await t.issueCertificate(issuer, {
-      serial: t.newSerial(deps.random), spki: csr.spki, keyType: "EC", subject: csr.subject, sans: [],
-      profile, expiresDays: 90, overrides: {}, now: new Date(), csrDer: null, watchers: [],
+      serial: t.newSerial(deps.random),
+      spki: csr.spki,
+      keyType: "EC",
+      subject: csr.subject,
+      sans: [],
+      profile,
+      expiresDays: 90,
+      overrides: {},
+      now: new Date(),
+      csrDer: null,
+      watchers: [],
     });
   }, SECONDS);
   const raw = rawSignRate(readFileSync(join(home, "ca", `${ca.serial}.key`)), SECONDS);
@@ -117,7 +177,9 @@ function oneSignCert(home, caSerial) {
   const runs = [];
   for (let i = 0; i < 12; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(ROOT, "bin", "tsca.js"), "sign_cert", "--ca", caSerial, "--csr", csr], { env: { ...process.env, TSCA_HOME: home } });
+    const r = spawnSync(process.execPath, [join(ROOT, "bin", "tsca.js"), "sign_cert", "--ca", caSerial, "--csr", csr], {
+      env: { ...process.env, TSCA_HOME: home },
+    });
     if (r.status !== 0) throw new Error(r.stderr.toString());
     runs.push(performance.now() - t0);
   }
@@ -145,5 +207,9 @@ for (const r of results)
 console.log(`(rows stored during the run: ${results.map((r) => r.stored).join(", ")})`);
 const ec = results[0];
 const one = oneSignCert(ec.home, ec.caSerial);
-console.log(`\nwhole-process tsca sign_cert (EC P-256 CA): median ${one.median.toFixed(0)} ms (node -e 0: ${one.baseline.toFixed(0)} ms, ratio ${(one.median / one.baseline).toFixed(1)})`);
-console.log(`\ntarget: EC P-256 >= 3000 stored certificates/s (${IN_FLIGHT} in flight): ${ec.concurrent >= 3000 ? "PASS" : "FAIL"} (${ec.concurrent.toFixed(0)}/s)`);
+console.log(
+  `\nwhole-process tsca sign_cert (EC P-256 CA): median ${one.median.toFixed(0)} ms (node -e 0: ${one.baseline.toFixed(0)} ms, ratio ${(one.median / one.baseline).toFixed(1)})`,
+);
+console.log(
+  `\ntarget: EC P-256 >= 3000 stored certificates/s (${IN_FLIGHT} in flight): ${ec.concurrent >= 3000 ? "PASS" : "FAIL"} (${ec.concurrent.toFixed(0)}/s)`,
+);

@@ -15,6 +15,8 @@ await build({
   target: "node20",
   sourcemap: "linked",
   external: ["better-sqlite3", "pg", "pg-native"],
-  banner: { js: "import { createRequire as __tscaCreateRequire } from 'node:module'; const require = __tscaCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tscaCreateRequire } from 'node:module'; const require = __tscaCreateRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });

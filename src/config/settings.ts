@@ -113,7 +113,8 @@ function readConfigFile(path: string): Raw {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new TscaError("ERR_CONFIG", `${path}: The config file must hold a JSON object.`);
   for (const key of Object.keys(parsed))
-    if (!(key in FILE_KEYS)) throw new TscaError("ERR_CONFIG", `${path}: Unknown setting "${key}" (known: ${Object.keys(FILE_KEYS).join(", ")}).`);
+    if (!(key in FILE_KEYS))
+      throw new TscaError("ERR_CONFIG", `${path}: Unknown setting "${key}" (known: ${Object.keys(FILE_KEYS).join(", ")}).`);
   return parsed as Raw;
 }
 
@@ -141,7 +142,8 @@ function profilesValue(v: unknown, setting: string, source: string): Record<stri
       throw configError(setting, source, "is not valid JSON.");
     }
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw configError(setting, source, "must be an object of profiles.");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw configError(setting, source, "must be an object of profiles.");
   return parsed as Record<string, ProfileConfig>;
 }
 
@@ -150,7 +152,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const home = resolve(env.TSCA_HOME || join(dataHome, "tsca"));
   const explicitConfig = env.TSCA_CONFIG;
   const configFile = explicitConfig ? resolve(explicitConfig) : existsSync(join(home, "tsca.json")) ? join(home, "tsca.json") : undefined;
-  if (explicitConfig && !existsSync(configFile!)) throw new TscaError("ERR_CONFIG", `${configFile}: TSCA_CONFIG names a file that does not exist.`);
+  if (explicitConfig && !existsSync(configFile!))
+    throw new TscaError("ERR_CONFIG", `${configFile}: TSCA_CONFIG names a file that does not exist.`);
   const file = configFile ? readConfigFile(configFile) : {};
 
   const get = (key: string): { value: unknown; source: string } | undefined => {
@@ -175,7 +178,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     defaultKeyType: val("defaultKeyType", "RSA" as KeyType, (v, s, src) => parseWith(parseKeyType, v, s, src)),
     defaultKeySize: val("defaultKeySize", 4096, positiveInt),
     minKeySize: val("minKeySize", 2048, positiveInt),
-    defaultEllipticCurve: val("defaultEllipticCurve", "secp256r1" as EllipticCurve, (v, s, src) => parseWith(parseEllipticCurve, v, s, src)),
+    defaultEllipticCurve: val("defaultEllipticCurve", "secp256r1" as EllipticCurve, (v, s, src) =>
+      parseWith(parseEllipticCurve, v, s, src),
+    ),
     defaultSignatureHash: val("defaultSignatureHash", "SHA-512" as HashAlgorithm, (v, s, src) => parseWith(parseHashAlgorithm, v, s, src)),
     defaultCaExpires: val("defaultCaExpires", 3650, positiveInt),
     defaultExpires: val("defaultExpires", 100, positiveInt),
@@ -196,7 +201,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)
-    throw configError("crlRenewal", "settings", `${settings.crlRenewal} must be less than crlExpires (${settings.crlExpires}), or every run would make new CRLs.`);
+    throw configError(
+      "crlRenewal",
+      "settings",
+      `${settings.crlRenewal} must be less than crlExpires (${settings.crlExpires}), or every run would make new CRLs.`,
+    );
   if (settings.ocspResponderRenewal >= settings.ocspResponderValidity * 24)
     throw configError(
       "ocspResponderRenewal",
@@ -205,6 +214,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     );
   if (settings.minKeySize < 2048) throw configError("minKeySize", "settings", "must be at least 2048.");
   if (settings.defaultKeySize < settings.minKeySize || (settings.defaultKeySize & (settings.defaultKeySize - 1)) !== 0)
-    throw configError("defaultKeySize", "settings", `${settings.defaultKeySize} must be a power of two and at least minKeySize (${settings.minKeySize}).`);
+    throw configError(
+      "defaultKeySize",
+      "settings",
+      `${settings.defaultKeySize} must be a power of two and at least minKeySize (${settings.minKeySize}).`,
+    );
   return settings;
 }

@@ -70,7 +70,13 @@ export async function main(
       const keys = new FileKeyStore(settings.caDir);
       // Finish or undo CA creations a killed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
-      return { settings, cas, certs: new SqlCertificateRepository(db.db), crls: new SqlCrlRepository(db.db), profiles: new Profiles(settings.profiles, settings.defaultProfile), keys,
+      return {
+        settings,
+        cas,
+        certs: new SqlCertificateRepository(db.db),
+        crls: new SqlCrlRepository(db.db),
+        profiles: new Profiles(settings.profiles, settings.defaultProfile),
+        keys,
         ocspKeys: new FileOcspKeyStore(settings.ocspKeyDir),
         responders: new SqlOcspResponderRepository(db.db),
         changes: new SqlRevocationChangeFeed(db.db),

@@ -54,7 +54,10 @@ export function buildProgram(context: ContextFactory, io: CliIo, version: string
 }
 
 function oneLine(message: string): string {
-  return message.replace(/^error: /, "").split("\n")[0]!.trim();
+  return message
+    .replace(/^error: /, "")
+    .split("\n")[0]!
+    .trim();
 }
 
 export async function runCli(
@@ -67,7 +70,10 @@ export async function runCli(
   const traceback = argv.includes("--traceback");
   const program = buildProgram(context, io, version, launchers);
   try {
-    await program.parseAsync(argv.filter((a) => a !== "--traceback"), { from: "user" });
+    await program.parseAsync(
+      argv.filter((a) => a !== "--traceback"),
+      { from: "user" },
+    );
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -8,7 +8,10 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 
 /** Repeatable options that also accept comma-separated lists (`--key-usage a,b --key-usage c`). */
 export const splitList = (values: string[] | undefined): string[] | undefined =>
-  values?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  values
+    ?.flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 
 export function nonNegativeInt(value: string, option: string): number {
   if (!/^\d+$/.test(value.trim())) throw new TscaError("ERR_INVALID_ARGUMENT", `${value}: ${option} must be a non-negative integer.`);
@@ -16,7 +19,8 @@ export function nonNegativeInt(value: string, option: string): number {
 }
 
 export function positiveInt(value: string, option: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) throw new TscaError("ERR_INVALID_ARGUMENT", `${value}: ${option} must be a positive integer.`);
+  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0)
+    throw new TscaError("ERR_INVALID_ARGUMENT", `${value}: ${option} must be a positive integer.`);
   return Number(value);
 }
 
@@ -27,7 +31,11 @@ export const urlNames = (values: string[] | undefined): GeneralName[] =>
   (values ?? []).map((v) => parseGeneralName(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? `URI:${v}` : v));
 
 /** `permitted,DNS:example.com` / `excluded,…` (1.x) merged with `--permit-name` / `--exclude-name` (3.x). */
-export function nameConstraints(legacy: string[] | undefined, permit: string[] | undefined, exclude: string[] | undefined): NameConstraints {
+export function nameConstraints(
+  legacy: string[] | undefined,
+  permit: string[] | undefined,
+  exclude: string[] | undefined,
+): NameConstraints {
   const out: NameConstraints = { permitted: [], excluded: [] };
   for (const v of legacy ?? []) {
     const m = /^(permitted|excluded),(.+)$/i.exec(v);
@@ -43,7 +51,10 @@ export function nameConstraints(legacy: string[] | undefined, permit: string[] |
  * Certificate policies from the raw argv order: `--certification-practice-statement` and `--user-notice`
  * attach to the `--policy-identifier` before them (RFC 5280 §4.2.1.4 qualifiers).
  */
-export function policiesFromArgv(argv: string[], names = { id: "--policy-identifier", cps: "--certification-practice-statement", notice: "--user-notice" }): PolicyInformation[] {
+export function policiesFromArgv(
+  argv: string[],
+  names = { id: "--policy-identifier", cps: "--certification-practice-statement", notice: "--user-notice" },
+): PolicyInformation[] {
   const policies: PolicyInformation[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -55,7 +66,8 @@ export function policiesFromArgv(argv: string[], names = { id: "--policy-identif
     const id = take(names.id);
     if (id !== undefined) {
       const o = id === "anyPolicy" ? "2.5.29.32.0" : id;
-      if (!/^\d+(\.\d+)+$/.test(o)) throw new TscaError("ERR_INVALID_ARGUMENT", `${id}: Not a valid policy identifier (a dotted OID or anyPolicy).`);
+      if (!/^\d+(\.\d+)+$/.test(o))
+        throw new TscaError("ERR_INVALID_ARGUMENT", `${id}: Not a valid policy identifier (a dotted OID or anyPolicy).`);
       policies.push({ oid: o, cps: [], notices: [] });
       continue;
     }

@@ -101,11 +101,13 @@ export class SqlCaRepository implements CaRepository {
 
   async search(prefix: string, name: string): Promise<CertificateAuthority[]> {
     try {
-        const rows = await this.db
+      const rows = await this.db
         .selectFrom("certificate_authority")
         .selectAll()
         // Serials are upper-case hex, so a LIKE prefix needs no wildcard escaping; a non-hex prefix matches no serial.
-        .where((eb) => (/^[0-9A-F]+$/.test(prefix) ? eb.or([eb("serial", "like", `${prefix}%`), eb("name", "=", name)]) : eb("name", "=", name)))
+        .where((eb) =>
+          /^[0-9A-F]+$/.test(prefix) ? eb.or([eb("serial", "like", `${prefix}%`), eb("name", "=", name)]) : eb("name", "=", name),
+        )
         .orderBy("not_after")
         .execute();
       return rows.map(fromRow);

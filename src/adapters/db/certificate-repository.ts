@@ -67,7 +67,11 @@ export class SqlCertificateRepository implements CertificateRepository {
     try {
       await this.db.transaction().execute(async (trx) => {
         // Chunks keep each statement under SQLite's bound-parameter limit (16 columns x 500 rows).
-        for (let i = 0; i < certs.length; i += 500) await trx.insertInto("certificate").values(certs.slice(i, i + 500).map(toRow)).execute();
+        for (let i = 0; i < certs.length; i += 500)
+          await trx
+            .insertInto("certificate")
+            .values(certs.slice(i, i + 500).map(toRow))
+            .execute();
       });
     } catch (e) {
       if (isUniqueViolation(e, "serial") || isUniqueViolation(e, "pkey"))
@@ -91,7 +95,11 @@ export class SqlCertificateRepository implements CertificateRepository {
         .selectFrom("certificate")
         .selectAll()
         // Serials are upper-case hex, so a LIKE prefix needs no wildcard escaping; a non-hex prefix matches no serial.
-        .where((eb) => (/^[0-9A-F]+$/.test(prefix) ? eb.or([eb("serial", "like", `${prefix}%`), eb("common_name", "=", commonName)]) : eb("common_name", "=", commonName)))
+        .where((eb) =>
+          /^[0-9A-F]+$/.test(prefix)
+            ? eb.or([eb("serial", "like", `${prefix}%`), eb("common_name", "=", commonName)])
+            : eb("common_name", "=", commonName),
+        )
         .orderBy("not_after")
         .limit(50)
         .execute();
@@ -163,7 +171,11 @@ export class SqlCertificateRepository implements CertificateRepository {
 
   async setWatchers(serial: string, watchers: string[], now: Date): Promise<void> {
     try {
-      await this.db.updateTable("certificate").set({ watchers: JSON.stringify(watchers), updated_at: iso(now) }).where("serial", "=", serial).execute();
+      await this.db
+        .updateTable("certificate")
+        .set({ watchers: JSON.stringify(watchers), updated_at: iso(now) })
+        .where("serial", "=", serial)
+        .execute();
     } catch (e) {
       throw databaseError(e);
     }

@@ -46,11 +46,17 @@ export function parsePrivateKey(data: Buffer, password: string | undefined, what
     throw new TscaError("ERR_KEY_PASSWORD_REQUIRED", `${what} is encrypted and no password was given.`);
   const attempts: object[] = isPem
     ? [{ key: data, format: "pem" }]
-    : [{ key: data, format: "der", type: "pkcs8" }, { key: data, format: "der", type: "pkcs1" }, { key: data, format: "der", type: "sec1" }];
+    : [
+        { key: data, format: "der", type: "pkcs8" },
+        { key: data, format: "der", type: "pkcs1" },
+        { key: data, format: "der", type: "sec1" },
+      ];
   let first: unknown;
   for (const a of attempts) {
     try {
-      return createPrivateKey({ ...a, ...(password !== undefined ? { passphrase: password } : {}) } as Parameters<typeof createPrivateKey>[0]);
+      return createPrivateKey({ ...a, ...(password !== undefined ? { passphrase: password } : {}) } as Parameters<
+        typeof createPrivateKey
+      >[0]);
     } catch (e) {
       first ??= e;
     }

@@ -15,7 +15,10 @@ export function keyTypeOf(key: KeyObject): KeyType {
     case "ed448":
       return "Ed448";
     default:
-      throw new TscaError("ERR_KEY_INVALID", `${key.asymmetricKeyType ?? "unknown"}: Unsupported private key type (RSA, EC, Ed25519 and Ed448 are supported).`);
+      throw new TscaError(
+        "ERR_KEY_INVALID",
+        `${key.asymmetricKeyType ?? "unknown"}: Unsupported private key type (RSA, EC, Ed25519 and Ed448 are supported).`,
+      );
   }
 }
 

@@ -51,8 +51,7 @@ export function caExtensions(o: CaCertificateOptions, subjectKeyId: Buffer, issu
   if (o.crlUrls.length) exts.push(makeExtension(crlDistributionPoints, [o.crlUrls]));
   if (o.ocspUrls.length || o.issuerUrls.length)
     exts.push(makeExtension(authorityInformationAccess, { ocsp: o.ocspUrls, caIssuers: o.issuerUrls }));
-  if (o.nameConstraints.permitted.length || o.nameConstraints.excluded.length)
-    exts.push(makeExtension(nameConstraints, o.nameConstraints));
+  if (o.nameConstraints.permitted.length || o.nameConstraints.excluded.length) exts.push(makeExtension(nameConstraints, o.nameConstraints));
   if (o.policies.length) exts.push(makeExtension(certificatePolicies, o.policies, o.policiesCritical ?? false));
   if (o.inhibitPolicyMapping !== undefined || o.requireExplicitPolicy !== undefined)
     exts.push(

@@ -10,7 +10,7 @@ import { caStatus, type CertificateAuthority } from "./certificate-authority.js"
 export function ancestry(ca: CertificateAuthority, bySerial: (serial: string) => CertificateAuthority | undefined): CertificateAuthority[] {
   const chain = [ca];
   const seen = new Set([ca.serial]);
-  for (let cur = ca; cur.parentSerial; ) {
+  for (let cur = ca; cur.parentSerial;) {
     const parent = bySerial(cur.parentSerial);
     if (!parent || seen.has(parent.serial)) break;
     chain.push(parent);

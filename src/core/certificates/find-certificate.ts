@@ -11,6 +11,9 @@ export async function findCertificate(certs: CertificateRepository, identifier: 
   const pick = exact.length === 1 ? exact : matches;
   if (pick.length === 1) return pick[0]!;
   if (pick.length === 0) throw new TscaError("ERR_CERT_NOT_FOUND", `${identifier}: Certificate not found.`);
-  const list = pick.slice(0, 5).map((c) => `${formatSerial(c.serial)} (${c.commonName || "no CN"})`).join(", ");
+  const list = pick
+    .slice(0, 5)
+    .map((c) => `${formatSerial(c.serial)} (${c.commonName || "no CN"})`)
+    .join(", ");
   throw new TscaError("ERR_CERT_AMBIGUOUS", `${identifier}: Multiple certificates match: ${list}${pick.length > 5 ? ", …" : ""}.`);
 }

@@ -13,10 +13,12 @@ const SUPPORTED_CURVES: string[] = [OID.secp256r1, OID.secp384r1, OID.secp521r1]
 
 export function checkCsr(csr: ParsedCsr, minRsaBits = 2048): KeyType {
   const hash = hashOfSignatureAlgorithm(csr.signatureAlgorithmOid);
-  if (hash === "weak") throw new TscaError("ERR_CSR_WEAK", "The CSR is signed with a weak hash (MD5 or SHA-1); sign it with SHA-256 or better.");
+  if (hash === "weak")
+    throw new TscaError("ERR_CSR_WEAK", "The CSR is signed with a weak hash (MD5 or SHA-1); sign it with SHA-256 or better.");
   // Unsupported key types and signature algorithms (DSA, RSASSA-PSS, …) are named as such before the
   // signature check, which could only fail for them and would wrongly report a missing proof of possession.
-  if (csr.keyType === "unknown") throw new TscaError("ERR_CSR_WEAK", "The CSR's public key type is not supported (RSA, EC, Ed25519, Ed448).");
+  if (csr.keyType === "unknown")
+    throw new TscaError("ERR_CSR_WEAK", "The CSR's public key type is not supported (RSA, EC, Ed25519, Ed448).");
   if (hash === undefined && csr.signatureAlgorithmOid !== OID.ed25519 && csr.signatureAlgorithmOid !== OID.ed448)
     throw new TscaError(
       "ERR_CSR_WEAK",

@@ -55,7 +55,10 @@ export function decideNames(subject: Name, sans: GeneralName[]): { subject: Name
   const first = out.find((g) => g.type === "dns" || g.type === "ip" || g.type === "email");
   if (!first) {
     if (out.length) return { subject, sans: out };
-    throw new TscaError("ERR_NO_NAME", "Must give at least a common name in --subject or one or more --subject-alternative-name/--name arguments.");
+    throw new TscaError(
+      "ERR_NO_NAME",
+      "Must give at least a common name in --subject or one or more --subject-alternative-name/--name arguments.",
+    );
   }
   const value = first.value as string;
   if ([...value].length > 64) return { subject, sans: out };
@@ -73,7 +76,15 @@ export async function issueCertificate(issuer: PreparedIssuer, r: IssueRequest):
   }
   assertWithinNameConstraints(constrainedNames(subject, sans), issuer.constraints);
   const keyUsage = r.overrides.keyUsage ?? keyUsageForKeyType(r.profile.keyUsage, r.keyType);
-  const extensions = endEntityExtensions({ ca, profile: r.profile, keyUsage, spkiKeyId: keyIdentifier(r.spki), aki: issuer.aki, sans, o: r.overrides });
+  const extensions = endEntityExtensions({
+    ca,
+    profile: r.profile,
+    keyUsage,
+    spkiKeyId: keyIdentifier(r.spki),
+    aki: issuer.aki,
+    sans,
+    o: r.overrides,
+  });
   assertLintClean({ serial: r.serial, notBefore, notAfter, subject, keyType: r.keyType, extensions });
   const der = await signCertificate(
     { serial: r.serial, issuer: issuer.issuerDer, subject: encodeName(subject), notBefore, notAfter, spki: r.spki, extensions },
@@ -99,4 +110,3 @@ export async function issueCertificate(issuer: PreparedIssuer, r: IssueRequest):
     updatedAt: r.now,
   };
 }
-

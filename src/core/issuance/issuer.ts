@@ -50,7 +50,8 @@ export async function prepareIssuer(
   assertUsable(chain, now, "Certificate authority", "ERR_CA_UNUSABLE");
   const signer = await deps.keys.load(ca.keyRef, password);
   const cert = parseCertificate(ca.der);
-  if (!signer.spki.equals(cert.spki)) throw new TscaError("ERR_KEY_MISMATCH", `The private key of "${ca.name}" does not belong to its certificate.`);
+  if (!signer.spki.equals(cert.spki))
+    throw new TscaError("ERR_KEY_MISMATCH", `The private key of "${ca.name}" does not belong to its certificate.`);
   const constraints: ConstraintSource[] = [];
   for (const c of chain) {
     const nc = findExtension(parseCertificate(c.der).extensions, nameConstraints);

@@ -35,23 +35,27 @@ const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 function dnsNameProblem(name: string): string | undefined {
   const labels = name.split(".");
   if (name.length > 253) return "longer than 253 characters";
-  if (labels.some((l, i) => (l === "*" ? i !== 0 : !DNS_LABEL.test(l)))) return "not in preferred name syntax (wildcards only as the whole leftmost label)";
+  if (labels.some((l, i) => (l === "*" ? i !== 0 : !DNS_LABEL.test(l))))
+    return "not in preferred name syntax (wildcards only as the whole leftmost label)";
   if (labels.length < 2 && labels[0] === "*") return "a bare wildcard";
   return undefined;
 }
 
 function sanProblems(names: GeneralName[]): LintFinding[] {
   const out: LintFinding[] = [];
-  if (names.length === 0) out.push({ rule: "san_not_empty", section: "RFC 5280 §4.2.1.6", message: "subjectAltName must contain at least one name" });
+  if (names.length === 0)
+    out.push({ rule: "san_not_empty", section: "RFC 5280 §4.2.1.6", message: "subjectAltName must contain at least one name" });
   for (const g of names) {
     if (g.type === "dns") {
       const p = dnsNameProblem(g.value);
       if (p) out.push({ rule: "san_dns_syntax", section: "RFC 5280 §4.2.1.6", message: `DNS:${g.value} is ${p}` });
     }
-    if (g.type === "email" && !/^[^@\s]+@[^@\s]+$/.test(g.value)) out.push({ rule: "san_email_syntax", section: "RFC 5280 §4.2.1.6", message: `email:${g.value} is not an addr-spec` });
+    if (g.type === "email" && !/^[^@\s]+@[^@\s]+$/.test(g.value))
+      out.push({ rule: "san_email_syntax", section: "RFC 5280 §4.2.1.6", message: `email:${g.value} is not an addr-spec` });
     if (g.type === "ip" && (g.prefix !== undefined || !isIP(g.value)))
       out.push({ rule: "san_ip_syntax", section: "RFC 5280 §4.2.1.6", message: `IP:${g.value} must be a single address` });
-    if (g.type === "uri" && !/^[a-z][a-z0-9+.-]*:/i.test(g.value)) out.push({ rule: "san_uri_syntax", section: "RFC 5280 §4.2.1.6", message: `URI:${g.value} has no scheme` });
+    if (g.type === "uri" && !/^[a-z][a-z0-9+.-]*:/i.test(g.value))
+      out.push({ rule: "san_uri_syntax", section: "RFC 5280 §4.2.1.6", message: `URI:${g.value} has no scheme` });
   }
   return out;
 }
@@ -66,7 +70,8 @@ export function lintEndEntity(c: LintInput): LintFinding[] {
     add("serial_positive_20_octets", "RFC 5280 §4.1.2.2", "the serial number must be positive and at most 20 octets");
   const cn = c.subject.flat().filter((a) => a.oid === OID_COMMON_NAME);
   if (cn.length > 1) add("subject_single_cn", "CA/B BR §7.1.4.3", "the subject must not contain more than one common name");
-  if (cn.some((a) => [...a.value].length > 64)) add("subject_cn_length", "RFC 5280 Appendix A (ub-common-name)", "the common name must be at most 64 characters");
+  if (cn.some((a) => [...a.value].length > 64))
+    add("subject_cn_length", "RFC 5280 Appendix A (ub-common-name)", "the common name must be at most 64 characters");
 
   const seen = new Set<string>();
   for (const e of c.extensions) {
@@ -77,7 +82,8 @@ export function lintEndEntity(c: LintInput): LintFinding[] {
 
   const bc = ext(OID.basicConstraints);
   if (!bc) add("basic_constraints_present", "RFC 5280 §4.2.1.9", "end-entity certificates carry basicConstraints cA=FALSE here");
-  else if (basicConstraints.decode(bc.value).ca) add("end_entity_not_ca", "RFC 5280 §4.2.1.9", "an end-entity certificate must not assert cA");
+  else if (basicConstraints.decode(bc.value).ca)
+    add("end_entity_not_ca", "RFC 5280 §4.2.1.9", "an end-entity certificate must not assert cA");
   if (!ext(OID.authorityKeyIdentifier)) add("aki_present", "RFC 5280 §4.2.1.1", "authorityKeyIdentifier must be present");
   if (!ext(OID.subjectKeyIdentifier)) add("ski_present", "RFC 5280 §4.2.1.2", "subjectKeyIdentifier should be present");
 
@@ -85,7 +91,8 @@ export function lintEndEntity(c: LintInput): LintFinding[] {
   if (ku) {
     const usages = keyUsage.decode(ku.value);
     if (usages.length === 0) add("key_usage_not_empty", "RFC 5280 §4.2.1.3", "keyUsage must assert at least one bit");
-    if (usages.includes("keyCertSign")) add("key_usage_no_cert_sign", "RFC 5280 §4.2.1.3", "keyCertSign must not be set when cA is not asserted");
+    if (usages.includes("keyCertSign"))
+      add("key_usage_no_cert_sign", "RFC 5280 §4.2.1.3", "keyCertSign must not be set when cA is not asserted");
     // Criticality of keyUsage is a SHOULD (RFC 5280 §4.2.1.3), and profiles make it critical by default;
     // an operator who asks for --key-usage-non-critical (or a profile with keyUsageCritical: false) gets it.
     const forbidden: Record<KeyType, string[]> = {
@@ -100,14 +107,17 @@ export function lintEndEntity(c: LintInput): LintFinding[] {
       add("key_usage_encipher_only", "RFC 5280 §4.2.1.3", "encipherOnly/decipherOnly need keyAgreement");
   }
   const eku = ext(OID.extKeyUsage);
-  if (eku && extendedKeyUsage.decode(eku.value).length === 0) add("eku_not_empty", "RFC 5280 §4.2.1.12", "extendedKeyUsage must list at least one purpose");
+  if (eku && extendedKeyUsage.decode(eku.value).length === 0)
+    add("eku_not_empty", "RFC 5280 §4.2.1.12", "extendedKeyUsage must list at least one purpose");
   if (ext(OID.nameConstraints)) add("name_constraints_ca_only", "RFC 5280 §4.2.1.10", "name constraints belong in CA certificates only");
 
   const san = ext(OID.subjectAltName);
   if (san) {
     f.push(...sanProblems(subjectAltName.decode(san.value)));
-    if (c.subject.length === 0 && !san.critical) add("san_critical_if_empty_subject", "RFC 5280 §4.2.1.6", "subjectAltName must be critical when the subject is empty");
-  } else if (c.subject.length === 0) add("subject_or_san", "RFC 5280 §4.1.2.6", "a certificate with an empty subject needs a subjectAltName");
+    if (c.subject.length === 0 && !san.critical)
+      add("san_critical_if_empty_subject", "RFC 5280 §4.2.1.6", "subjectAltName must be critical when the subject is empty");
+  } else if (c.subject.length === 0)
+    add("subject_or_san", "RFC 5280 §4.1.2.6", "a certificate with an empty subject needs a subjectAltName");
   return f;
 }
 

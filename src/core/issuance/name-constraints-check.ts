@@ -28,7 +28,8 @@ function dnsWithin(name: string, base: string): boolean {
 function emailWithin(name: string, base: string): boolean {
   const at = name.lastIndexOf("@");
   const host = lower(name.slice(at + 1));
-  if (base.includes("@")) return name.slice(0, at) === base.slice(0, base.lastIndexOf("@")) && host === lower(base.slice(base.lastIndexOf("@") + 1));
+  if (base.includes("@"))
+    return name.slice(0, at) === base.slice(0, base.lastIndexOf("@")) && host === lower(base.slice(base.lastIndexOf("@") + 1));
   const b = lower(base);
   return b.startsWith(".") ? host.endsWith(b) : host === b;
 }
@@ -64,7 +65,9 @@ function dirWithin(name: Name, base: Name): boolean {
   if (base.length > name.length) return false;
   return base.every((rdn, i) => {
     const other = name[i]!;
-    return rdn.length === other.length && rdn.every((a, j) => a.oid === other[j]!.oid && lower(a.value.trim()) === lower(other[j]!.value.trim()));
+    return (
+      rdn.length === other.length && rdn.every((a, j) => a.oid === other[j]!.oid && lower(a.value.trim()) === lower(other[j]!.value.trim()))
+    );
   });
 }
 
@@ -106,7 +109,8 @@ export function constrainedNames(subject: Name, sans: GeneralName[]): GeneralNam
     for (const a of rdn) {
       if (a.oid === OID_EMAIL) names.push({ type: "email", value: a.value });
       // A host-name-looking CN is checked like a dNSName, as TLS clients do (CA/B BR §7.1.4.3).
-      if (a.oid === OID_COMMON_NAME && /^(\*\.)?([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(a.value) && !isIP(a.value)) names.push({ type: "dns", value: a.value });
+      if (a.oid === OID_COMMON_NAME && /^(\*\.)?([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(a.value) && !isIP(a.value))
+        names.push({ type: "dns", value: a.value });
       if (a.oid === OID_COMMON_NAME && isIP(a.value)) names.push({ type: "ip", value: a.value });
     }
   names.push(...sans);
@@ -123,7 +127,10 @@ export function assertWithinNameConstraints(names: GeneralName[], sources: Const
     for (const name of names) {
       for (const ex of constraints.excluded)
         if (within(name, ex) || wildcardMayBeWithin(name, ex))
-          throw new TscaError("ERR_NAME_CONSTRAINTS", `${formatGeneralName(name)} is excluded by the name constraints of CA "${caName}" (${formatGeneralName(ex)}).`);
+          throw new TscaError(
+            "ERR_NAME_CONSTRAINTS",
+            `${formatGeneralName(name)} is excluded by the name constraints of CA "${caName}" (${formatGeneralName(ex)}).`,
+          );
       const permittedOfType = constraints.permitted.filter((p) => p.type === name.type);
       if (permittedOfType.length && !permittedOfType.some((p) => within(name, p)))
         throw new TscaError("ERR_NAME_CONSTRAINTS", `${formatGeneralName(name)} is not within the permitted names of CA "${caName}".`);

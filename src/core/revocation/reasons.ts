@@ -36,4 +36,7 @@ export function reasonFromCode(code: number): RevocationReason | undefined {
 }
 
 /** RFC 5280 spelling, for display and OCSP/CRL text. */
-export const reasonRfcName = (r: RevocationReason): string => camel(r).replace(/^caCompromise$/, "cACompromise").replace(/^aaCompromise$/, "aACompromise");
+export const reasonRfcName = (r: RevocationReason): string =>
+  camel(r)
+    .replace(/^caCompromise$/, "cACompromise")
+    .replace(/^aaCompromise$/, "aACompromise");

@@ -27,7 +27,8 @@ export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: Edi
   const ca = await findCa(deps.cas, req.ca);
   const patch: CaUpdate = {};
   if (req.name !== undefined) {
-    if (req.name.trim() === "" || req.name.length > 255) throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+    if (req.name.trim() === "" || req.name.length > 255)
+      throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
     patch.name = req.name;
   }
   if (req.enabled !== undefined) patch.enabled = req.enabled;

@@ -29,12 +29,14 @@ export interface ImportCaRequest {
 }
 
 export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
-  if (req.name.trim() === "" || req.name.length > 255) throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+  if (req.name.trim() === "" || req.name.length > 255)
+    throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
   const cert = parseCertificate(req.certificate);
   const bc = findExtension(cert.extensions, basicConstraints);
   if (!bc?.ca) throw new TscaError("ERR_NOT_A_CA", "The certificate is not a CA certificate (basicConstraints cA is not set).");
   const ku = findExtension(cert.extensions, keyUsage);
-  if (ku && !ku.includes("keyCertSign")) throw new TscaError("ERR_NOT_A_CA", "The certificate's key usage does not allow signing certificates (keyCertSign).");
+  if (ku && !ku.includes("keyCertSign"))
+    throw new TscaError("ERR_NOT_A_CA", "The certificate's key usage does not allow signing certificates (keyCertSign).");
   if (cert.keyType === "unknown") throw new TscaError("ERR_KEY_INVALID", "The certificate's public key type is not supported.");
   if ((await deps.cas.search("", req.name)).some((c) => c.name === req.name))
     throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
@@ -45,7 +47,10 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
   if (req.parent !== undefined) {
     parent = await findCa(deps.cas, req.parent);
     const parentCert = parseCertificate(parent.der);
-    if (!cert.issuerDer.equals(parentCert.subjectDer) || !verifySignature(cert.tbs, cert.signatureAlgorithmOid, cert.signature, parentCert.spki))
+    if (
+      !cert.issuerDer.equals(parentCert.subjectDer) ||
+      !verifySignature(cert.tbs, cert.signatureAlgorithmOid, cert.signature, parentCert.spki)
+    )
       throw new TscaError("ERR_NOT_SIGNED_BY_PARENT", `The certificate was not signed by "${parent.name}".`);
   } else if (cert.issuerDer.equals(cert.subjectDer) && !verifySignature(cert.tbs, cert.signatureAlgorithmOid, cert.signature, cert.spki)) {
     throw new TscaError("ERR_CERT_INVALID", "The self-signed certificate's signature does not verify.");
@@ -53,7 +58,8 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
 
   const pending = await deps.keys.import(cert.serial, req.key, req.importPassword, req.password);
   try {
-    if (!pending.signer.spki.equals(cert.spki)) throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
+    if (!pending.signer.spki.equals(cert.spki))
+      throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
     const ownHash = hashOfSignatureAlgorithm(cert.signatureAlgorithmOid);
     const keyType = cert.keyType as KeyType;
     const now = deps.clock.now();

@@ -49,15 +49,18 @@ export interface InitCaRequest {
 const DAY_MS = 86_400_000;
 
 function assertValidName(name: string): void {
-  if (name.trim() === "" || name.length > 255)
-    throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+  if (name.trim() === "" || name.length > 255) throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
 }
 
 /** A root CA has no issuer that could publish its status (spec: "CRLs cannot be used to revoke root CAs"). */
 function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
-  if (c.crlUrls.length) throw new TscaError("ERR_ROOT_CA_URL", "CRLs cannot be used to revoke root CAs, so a root CA cannot have --ca-crl-url.");
+  if (c.crlUrls.length)
+    throw new TscaError("ERR_ROOT_CA_URL", "CRLs cannot be used to revoke root CAs, so a root CA cannot have --ca-crl-url.");
   if (c.ocspUrls.length)
-    throw new TscaError("ERR_ROOT_CA_URL", `${c.ocspUrls.map(formatGeneralName).join(", ")}: An OCSP responder cannot be added to root CAs.`);
+    throw new TscaError(
+      "ERR_ROOT_CA_URL",
+      `${c.ocspUrls.map(formatGeneralName).join(", ")}: An OCSP responder cannot be added to root CAs.`,
+    );
   if (c.issuerUrls.length)
     throw new TscaError("ERR_ROOT_CA_URL", `${c.issuerUrls.map(formatGeneralName).join(", ")}: A CA issuer cannot be added to root CAs.`);
 }

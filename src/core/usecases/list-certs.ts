@@ -13,7 +13,10 @@ export interface ListCertsRequest {
   expiresWithinDays?: number;
 }
 
-export async function listCerts(deps: { cas: CaRepository; certs: CertificateRepository; clock: Clock }, req: ListCertsRequest): Promise<IssuedCertificate[]> {
+export async function listCerts(
+  deps: { cas: CaRepository; certs: CertificateRepository; clock: Clock },
+  req: ListCertsRequest,
+): Promise<IssuedCertificate[]> {
   const now = deps.clock.now();
   const caSerial = req.ca !== undefined ? (await findCa(deps.cas, req.ca)).serial : undefined;
   return deps.certs.list({

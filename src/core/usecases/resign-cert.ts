@@ -27,11 +27,17 @@ function carriedOver(exts: Extension[]): ExtensionOverrides {
   if (ku) Object.assign(o, { keyUsage: keyUsage.decode(ku.value), keyUsageCritical: ku.critical });
   else o.keyUsage = [];
   const eku = get(OID.extKeyUsage);
-  Object.assign(o, eku ? { extendedKeyUsage: extendedKeyUsage.decode(eku.value), extendedKeyUsageCritical: eku.critical } : { extendedKeyUsage: [] });
+  Object.assign(
+    o,
+    eku ? { extendedKeyUsage: extendedKeyUsage.decode(eku.value), extendedKeyUsageCritical: eku.critical } : { extendedKeyUsage: [] },
+  );
   const tls = get(OID.tlsFeature);
   if (tls) Object.assign(o, { tlsFeatures: tlsFeature.decode(tls.value), tlsFeatureCritical: tls.critical });
   const noCheck = get(OID.ocspNoCheck);
-  Object.assign(o, noCheck ? { ocspNoCheck: ocspNoCheck.decode(noCheck.value), ocspNoCheckCritical: noCheck.critical } : { ocspNoCheck: false });
+  Object.assign(
+    o,
+    noCheck ? { ocspNoCheck: ocspNoCheck.decode(noCheck.value), ocspNoCheckCritical: noCheck.critical } : { ocspNoCheck: false },
+  );
   const pol = get(OID.certificatePolicies);
   if (pol) Object.assign(o, { policies: certificatePolicies.decode(pol.value), policiesCritical: pol.critical });
   const san = get(OID.subjectAltName);
@@ -44,7 +50,8 @@ export async function resignCert(
   req: { cert: string; expiresDays?: number; password?: string; watchers?: string[] },
 ): Promise<SignCertResult> {
   const old = await findCertificate(deps.certs, req.cert);
-  if (!old.csrDer) throw new TscaError("ERR_CSR_INVALID", "The certificate has no stored CSR (it was imported), so it cannot be re-signed.");
+  if (!old.csrDer)
+    throw new TscaError("ERR_CSR_INVALID", "The certificate has no stored CSR (it was imported), so it cannot be re-signed.");
   const { csr, keyType } = readCsr(old.csrDer);
   const parsed = parseCertificate(old.der);
   const now = deps.clock.now();

@@ -32,14 +32,21 @@ export async function revokeCert(
   const compromisedAt = req.compromised !== undefined ? parseCompromised(req.compromised, now) : null;
   const cert = await findCertificate(deps.certs, req.cert);
   if (cert.revokedAt) throw new TscaError("ERR_ALREADY_REVOKED", `${formatSerial(cert.serial)}: Certificate is already revoked.`);
-  await deps.certs.revoke(cert.serial, { revokedAt: new Date(Math.floor(now.getTime() / 1000) * 1000), reason: req.reason, compromisedAt }, now);
+  await deps.certs.revoke(
+    cert.serial,
+    { revokedAt: new Date(Math.floor(now.getTime() / 1000) * 1000), reason: req.reason, compromisedAt },
+    now,
+  );
   return (await deps.certs.get(cert.serial))!;
 }
 
 export async function unrevokeCert(deps: { certs: CertificateRepository; clock: Clock }, identifier: string): Promise<IssuedCertificate> {
   const cert = await findCertificate(deps.certs, identifier);
   if (!cert.revokedAt || cert.revokedReason !== "certificate_hold")
-    throw new TscaError("ERR_NOT_ON_HOLD", `${formatSerial(cert.serial)}: Only a certificate on hold (revoked with reason certificate_hold) can be released.`);
+    throw new TscaError(
+      "ERR_NOT_ON_HOLD",
+      `${formatSerial(cert.serial)}: Only a certificate on hold (revoked with reason certificate_hold) can be released.`,
+    );
   await deps.certs.unrevoke(cert.serial, deps.clock.now());
   return (await deps.certs.get(cert.serial))!;
 }

@@ -38,6 +38,9 @@ export async function describeCertificate(cas: CaRepository, certificate: Issued
   };
 }
 
-export async function viewCert(deps: { cas: CaRepository; certs: CertificateRepository; clock: Clock }, identifier: string): Promise<CertificateView> {
+export async function viewCert(
+  deps: { cas: CaRepository; certs: CertificateRepository; clock: Clock },
+  identifier: string,
+): Promise<CertificateView> {
   return describeCertificate(deps.cas, await findCertificate(deps.certs, identifier), deps.clock.now());
 }

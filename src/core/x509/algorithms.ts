@@ -31,14 +31,22 @@ export function parseKeyType(v: string): KeyType {
 }
 
 export function parseHashAlgorithm(v: string): HashAlgorithm {
-  const norm = v.trim().toUpperCase().replace(/^SHA-?/, "SHA-");
+  const norm = v
+    .trim()
+    .toUpperCase()
+    .replace(/^SHA-?/, "SHA-");
   const h = HASH_ALGORITHMS.find((a) => a === norm);
   if (!h) throw new TscaError("ERR_INVALID_ARGUMENT", `${v}: Unknown signature hash algorithm (one of ${HASH_ALGORITHMS.join(", ")}).`);
   return h;
 }
 
 export function parseEllipticCurve(v: string): EllipticCurve {
-  const aliases: Record<string, EllipticCurve> = { "p-256": "secp256r1", prime256v1: "secp256r1", "p-384": "secp384r1", "p-521": "secp521r1" };
+  const aliases: Record<string, EllipticCurve> = {
+    "p-256": "secp256r1",
+    prime256v1: "secp256r1",
+    "p-384": "secp384r1",
+    "p-521": "secp521r1",
+  };
   const c = ELLIPTIC_CURVES.find((x) => x === v.trim().toLowerCase()) ?? aliases[v.trim().toLowerCase()];
   if (!c) throw new TscaError("ERR_INVALID_ARGUMENT", `${v}: Unknown elliptic curve (one of ${ELLIPTIC_CURVES.join(", ")}).`);
   return c;
@@ -50,7 +58,9 @@ export const hasHash = (keyType: KeyType): boolean => keyType === "RSA" || keyTy
 export function signatureAlgorithmIdentifier(keyType: KeyType, hash: HashAlgorithm | undefined): Buffer {
   switch (keyType) {
     case "RSA": {
-      const o = { "SHA-256": OID.sha256WithRSAEncryption, "SHA-384": OID.sha384WithRSAEncryption, "SHA-512": OID.sha512WithRSAEncryption }[hash ?? "SHA-256"];
+      const o = { "SHA-256": OID.sha256WithRSAEncryption, "SHA-384": OID.sha384WithRSAEncryption, "SHA-512": OID.sha512WithRSAEncryption }[
+        hash ?? "SHA-256"
+      ];
       return sequence(oid(o), nullValue());
     }
     case "EC": {

@@ -5,15 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { TscaError } from "../errors.js";
-import {
-  children,
-  decodeBoolean,
-  decodeOid,
-  decodeTime,
-  expectTag,
-  parseDer,
-  type Tlv,
-} from "./der-reader.js";
+import { children, decodeBoolean, decodeOid, decodeTime, expectTag, parseDer, type Tlv } from "./der-reader.js";
 import { bitString, explicit, integer, integerFromBytes, sequence, time } from "./der.js";
 import { encodeExtension, type Extension } from "./extensions/extension.js";
 import { decodeNameTlv, type Name } from "./name.js";
@@ -163,4 +155,3 @@ export const keyIdentifier = (spki: Buffer): Buffer => createHash("sha1").update
 
 export const fingerprint = (der: Uint8Array, alg: "sha256" | "sha512" | "sha1"): string =>
   (createHash(alg).update(der).digest("hex").toUpperCase().match(/../g) ?? []).join(":");
-

@@ -48,7 +48,7 @@ export function parseDer(buf: Uint8Array): Tlv {
 export function children(t: Tlv): Tlv[] {
   if (!(t.tag & 0x20)) throw malformed(`tag 0x${t.tag.toString(16)} is not constructed`);
   const out: Tlv[] = [];
-  for (let pos = 0; pos < t.value.length; ) {
+  for (let pos = 0; pos < t.value.length;) {
     const { tlv, next } = readTlv(t.value, pos);
     out.push(tlv);
     pos = next;

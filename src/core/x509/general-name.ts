@@ -40,8 +40,7 @@ function checkUri(value: string, input: string): string {
   } catch {
     throw bad(input, "Not a valid URI.");
   }
-  if (!u.protocol || (["http:", "https:", "ldap:", "ftp:"].includes(u.protocol) && !u.host))
-    throw bad(input, "Not a valid URI.");
+  if (!u.protocol || (["http:", "https:", "ldap:", "ftp:"].includes(u.protocol) && !u.host)) throw bad(input, "Not a valid URI.");
   return value;
 }
 
@@ -166,7 +165,7 @@ function formatIp(b: Buffer): string {
   // Compress the longest run of zero groups (RFC 5952 §4.2).
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === "0") j++;
     if (j - i > bestLen && j - i > 1) {
@@ -214,8 +213,7 @@ export function decodeGeneralNameTlv(t: Tlv): GeneralName {
   }
 }
 
-export const decodeGeneralNames = (der: Uint8Array): GeneralName[] =>
-  children(parseDer(der)).map(decodeGeneralNameTlv);
+export const decodeGeneralNames = (der: Uint8Array): GeneralName[] => children(parseDer(der)).map(decodeGeneralNameTlv);
 
 /** Display form, the same spelling the command line accepts. */
 export function formatGeneralName(g: GeneralName): string {

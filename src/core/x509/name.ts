@@ -73,10 +73,8 @@ function attributeType(key: string, input: string): string {
 function checkValue(type: string, value: string, input: string): void {
   if (value.length === 0) throw invalid(input, `Attribute ${shortName(type)} has an empty value.`);
   // X.520: countryName is a two-letter ISO 3166 code; commonName is at most 64 characters (RFC 5280 Appendix A).
-  if (type === "2.5.4.6" && !/^[A-Za-z]{2}$/.test(value))
-    throw invalid(input, `Country code "${value}" must be two letters.`);
-  if (type === OID_COMMON_NAME && [...value].length > 64)
-    throw invalid(input, "Common name must be at most 64 characters.");
+  if (type === "2.5.4.6" && !/^[A-Za-z]{2}$/.test(value)) throw invalid(input, `Country code "${value}" must be two letters.`);
+  if (type === OID_COMMON_NAME && [...value].length > 64) throw invalid(input, "Common name must be at most 64 characters.");
   if (BY_OID.get(type)?.encoding === "printable" && !/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value))
     throw invalid(input, `Attribute ${shortName(type)} may only contain PrintableString characters.`);
 }
@@ -199,7 +197,10 @@ export function commonName(name: Name): string | undefined {
 }
 
 const escape4514 = (v: string): string =>
-  v.replace(/[,+"\\<>;=]/g, (c) => "\\" + c).replace(/^[ #]/, (c) => "\\" + c).replace(/ $/, "\\ ");
+  v
+    .replace(/[,+"\\<>;=]/g, (c) => "\\" + c)
+    .replace(/^[ #]/, (c) => "\\" + c)
+    .replace(/ $/, "\\ ");
 
 /** RFC 4514 syntax in the order of the certificate (as OpenSSL's -nameopt RFC2253 would not reverse). */
 export function formatName(name: Name): string {

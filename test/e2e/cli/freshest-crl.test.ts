@@ -12,12 +12,36 @@ import { openssl, runTsca, tsca, tscaEnv } from "../../helpers/cli.js";
 describe.each(BACKENDS)("Freshest CRL pointer (%s)", (backend) => {
   it("certificates carry the delta CRL URL, and openssl uses the delta to find a new revocation", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
-    tsca(t, ["init_ca", "--key-type", "EC", "--crl-url", "http://ca.example.test/crl", "--freshest-crl-url", "http://ca.example.test/delta", "Root", "/CN=Root"]);
+    tsca(t, [
+      "init_ca",
+      "--key-type",
+      "EC",
+      "--crl-url",
+      "http://ca.example.test/crl",
+      "--freshest-crl-url",
+      "http://ca.example.test/delta",
+      "Root",
+      "/CN=Root",
+    ]);
     expect(tsca(t, ["view_ca", "Root", "--no-pem"])).toContain("* Freshest CRL URL: http://ca.example.test/delta\n");
     const leaf = (name: string): string => {
       const key = join(t.home, `${name}.key`);
       const csr = join(t.home, `${name}.csr`);
-      const r = openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", `/CN=${name}`, "-out", csr]);
+      const r = openssl([
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key,
+        "-subj",
+        `/CN=${name}`,
+        "-out",
+        csr,
+      ]);
       expect(r.code).toBe(0);
       const pem = join(t.home, `${name}.pem`);
       tsca(t, ["sign_cert", "--ca", "Root", "--csr", csr, "--out", pem]);

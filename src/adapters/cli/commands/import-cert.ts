@@ -19,7 +19,10 @@ export function registerImportCert(program: Command, context: ContextFactory, io
       const watchers = (o.watch ?? []).map(parseWatcher);
       const der = derFromPemOrDer(await readFileOrStdin(path, "certificate", io), "CERTIFICATE", path);
       const ctx = await context();
-      const cert = await importCert({ ...ctx, defaultCa: ctx.settings.defaultCa }, { der, watchers, ...(o.ca !== undefined ? { ca: o.ca } : {}) });
+      const cert = await importCert(
+        { ...ctx, defaultCa: ctx.settings.defaultCa },
+        { der, watchers, ...(o.ca !== undefined ? { ca: o.ca } : {}) },
+      );
       io.stdout.write(formatSerial(cert.serial) + "\n");
     });
   program

@@ -47,7 +47,8 @@ interface Opts {
 
 function pathLength(o: Opts): number | null {
   const given = [o.pathlen, o.pathLength].filter((v) => v !== undefined);
-  if (given.length > 1) throw new TscaError("ERR_INVALID_ARGUMENT", "Give the path length once (--pathlen/--path-length or --no-pathlen/--no-path-length).");
+  if (given.length > 1)
+    throw new TscaError("ERR_INVALID_ARGUMENT", "Give the path length once (--pathlen/--path-length or --no-pathlen/--no-path-length).");
   const v = given[0];
   if (v === undefined) return 0; // secure default (RFC 5280 §4.2.1.9 allows any; we allow no sub-CAs unless asked)
   if (v === false) return null;
@@ -59,7 +60,10 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
     .command("init_ca")
     .description("Create a new root CA, or an intermediate CA with --parent. Prints the new CA's serial.")
     .argument("<name>", "unique, human-readable name of the CA")
-    .argument("<subject>", 'subject, OpenSSL style ("/C=AT/O=Example/CN=ca.example.com") or RFC 4514 ("C=AT,O=Example,CN=ca.example.com"); must contain CN')
+    .argument(
+      "<subject>",
+      'subject, OpenSSL style ("/C=AT/O=Example/CN=ca.example.com") or RFC 4514 ("C=AT,O=Example,CN=ca.example.com"); must contain CN',
+    )
     .option("--key-type <type>", "key type: RSA, EC, Ed25519 or Ed448 (default from settings: RSA)")
     .option("--key-size <bits>", "RSA key size, a power of two, at least 2048 (default from settings: 4096)")
     .option("--elliptic-curve <curve>", "EC curve: secp256r1, secp384r1 or secp521r1 (default from settings: secp256r1)")
@@ -74,7 +78,11 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
     .option("--no-path-length", "3.x spelling of --no-pathlen")
     .option("--ca-crl-url <url>", "CRL URL put into this (intermediate) CA's own certificate; repeatable", collect)
     .option("--ca-ocsp-url <url>", "OCSP URL put into this (intermediate) CA's own certificate; repeatable", collect)
-    .option("--ca-issuer-url <url>", "URL of the parent's certificate put into this (intermediate) CA's own certificate; repeatable", collect)
+    .option(
+      "--ca-issuer-url <url>",
+      "URL of the parent's certificate put into this (intermediate) CA's own certificate; repeatable",
+      collect,
+    )
     .addOption(new Option("--crl-full-name <name>", "3.x spelling of --ca-crl-url").argParser(collect).hideHelp(false))
     .addOption(new Option("--ocsp-responder <name>", "3.x spelling of --ca-ocsp-url").argParser(collect))
     .addOption(new Option("--ca-issuer <name>", "3.x spelling of --ca-issuer-url").argParser(collect))
@@ -128,8 +136,12 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
         policies: policiesFromArgv(io.argv),
         policiesCritical: Boolean(o.certificatePoliciesCritical),
         ...(o.inhibitAnyPolicy !== undefined ? { inhibitAnyPolicy: nonNegativeInt(o.inhibitAnyPolicy, "--inhibit-any-policy") } : {}),
-        ...(o.inhibitPolicyMapping !== undefined ? { inhibitPolicyMapping: nonNegativeInt(o.inhibitPolicyMapping, "--inhibit-policy-mapping") } : {}),
-        ...(o.requireExplicitPolicy !== undefined ? { requireExplicitPolicy: nonNegativeInt(o.requireExplicitPolicy, "--require-explicit-policy") } : {}),
+        ...(o.inhibitPolicyMapping !== undefined
+          ? { inhibitPolicyMapping: nonNegativeInt(o.inhibitPolicyMapping, "--inhibit-policy-mapping") }
+          : {}),
+        ...(o.requireExplicitPolicy !== undefined
+          ? { requireExplicitPolicy: nonNegativeInt(o.requireExplicitPolicy, "--require-explicit-policy") }
+          : {}),
         subjectAltNames: generalNames(o.subjectAlternativeName),
         issuerAltNames: [],
       },

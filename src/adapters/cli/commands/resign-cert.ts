@@ -17,16 +17,26 @@ export function registerResignCert(program: Command, context: ContextFactory, io
     .option("--password [password]", "password of the CA's private key (asked for when given without a value)")
     .option("--watch <email>", "watchers of the new certificate (default: those of the old one); repeatable", collect);
   addCertificateOutputOptions(cmd, "pem");
-  cmd.action(async (identifier: string, o: { expires?: string; password?: string | boolean; watch?: string[]; outputFormat: string; bundle?: boolean; out?: string }) => {
-    const expiresDays = o.expires !== undefined ? positiveInt(o.expires, "--expires") : undefined;
-    const watchers = (o.watch ?? []).map(parseWatcher);
-    const password = await resolvePassword(o.password, "Password of the CA's private key: ", io);
-    const ctx = await context();
-    const { certificate } = await resignCert(
-      { ...ctx, defaultCa: ctx.settings.defaultCa, defaultExpires: ctx.settings.defaultExpires },
-      { cert: identifier, watchers, ...(expiresDays !== undefined ? { expiresDays } : {}), ...(password !== undefined ? { password } : {}) },
-    );
-    const now = ctx.clock.now();
-    writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
-  });
+  cmd.action(
+    async (
+      identifier: string,
+      o: { expires?: string; password?: string | boolean; watch?: string[]; outputFormat: string; bundle?: boolean; out?: string },
+    ) => {
+      const expiresDays = o.expires !== undefined ? positiveInt(o.expires, "--expires") : undefined;
+      const watchers = (o.watch ?? []).map(parseWatcher);
+      const password = await resolvePassword(o.password, "Password of the CA's private key: ", io);
+      const ctx = await context();
+      const { certificate } = await resignCert(
+        { ...ctx, defaultCa: ctx.settings.defaultCa, defaultExpires: ctx.settings.defaultExpires },
+        {
+          cert: identifier,
+          watchers,
+          ...(expiresDays !== undefined ? { expiresDays } : {}),
+          ...(password !== undefined ? { password } : {}),
+        },
+      );
+      const now = ctx.clock.now();
+      writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
+    },
+  );
 }

@@ -14,7 +14,11 @@ export function registerRevokeCert(program: Command, context: ContextFactory, io
     .option("--compromised <timestamp>", "when the key was compromised: ISO 8601 with a time zone, in the past (CRL invalidity date)")
     .action(async (identifier: string, o: { reason: string; compromised?: string }) => {
       const reason = parseReason(o.reason);
-      const cert = await revokeCert(await context(), { cert: identifier, reason, ...(o.compromised !== undefined ? { compromised: o.compromised } : {}) });
+      const cert = await revokeCert(await context(), {
+        cert: identifier,
+        reason,
+        ...(o.compromised !== undefined ? { compromised: o.compromised } : {}),
+      });
       io.stdout.write(`${formatSerial(cert.serial)}: revoked (${reason}).\n`);
     });
   program

@@ -57,7 +57,8 @@ export function addExtensionOptions(cmd: Command): void {
 export function extensionOverrides(o: Record<string, unknown>, argv: string[]): ExtensionOverrides {
   const list = (k: string): string[] | undefined => splitList(o[k] as string[] | undefined);
   const policies = policiesFromArgv(argv);
-  if (policies.some((p) => p.oid === "2.5.29.32.0")) throw new TscaError("ERR_INVALID_ARGUMENT", "anyPolicy is not allowed in end-entity certificates.");
+  if (policies.some((p) => p.oid === "2.5.29.32.0"))
+    throw new TscaError("ERR_INVALID_ARGUMENT", "anyPolicy is not allowed in end-entity certificates.");
   const out: ExtensionOverrides = {};
   if (list("keyUsage")) out.keyUsage = parseKeyUsages(list("keyUsage")!);
   if (o.keyUsageNonCritical) out.keyUsageCritical = false;

@@ -12,7 +12,12 @@ const GROUPS = [
   { key: "ocspUrls", legacy: ["ocsp-url"], modern: "sign-ocsp-responder", what: "OCSP responder URL" },
   { key: "issuerUrls", legacy: ["issuer-url"], modern: "sign-ca-issuer", what: "URL of this CA's certificate (CA issuers)" },
   { key: "issuerAltNames", legacy: ["issuer-alt-name"], modern: "sign-issuer-alternative-name", what: "issuer alternative name" },
-  { key: "freshestCrlUrls", legacy: ["freshest-crl-url"], modern: "sign-freshest-crl", what: "delta CRL URL (Freshest CRL, RFC 5280 §4.2.1.15)" },
+  {
+    key: "freshestCrlUrls",
+    legacy: ["freshest-crl-url"],
+    modern: "sign-freshest-crl",
+    what: "delta CRL URL (Freshest CRL, RFC 5280 §4.2.1.15)",
+  },
 ] as const;
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -21,7 +26,8 @@ export function addSignedCertificateOptions(cmd: Command, opts: { clearable?: bo
   for (const g of GROUPS) {
     const [first, ...aliases] = g.legacy;
     cmd.option(`--${first} <value>`, `${g.what} added to certificates this CA signs; repeatable`, collect);
-    for (const alias of aliases) cmd.addOption(new Option(`--${alias} <value>`, `same as --${first} (spelling used by the spec)`).argParser(collect));
+    for (const alias of aliases)
+      cmd.addOption(new Option(`--${alias} <value>`, `same as --${first} (spelling used by the spec)`).argParser(collect));
     cmd.option(`--${g.modern} <value>`, `3.x spelling of --${first}`, collect);
     if (opts.clearable) cmd.option(`--clear-${first}`, `remove every ${g.what} added to signed certificates`);
   }

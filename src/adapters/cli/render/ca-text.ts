@@ -15,12 +15,15 @@ export function signedCertificateLines(ca: CaView["ca"]): string[] {
     ...ca.signIssuerAltNames.map((u) => `* Issuer Alternative Name: ${u}`),
     ...ca.signFreshestCrlUrls.map((u) => `* Freshest CRL URL: ${bare(u)}`),
   ];
-  return lines.length ? ["Certificate extensions for signed certificates:", ...lines] : ["No certificate extensions for signed certificates."];
+  return lines.length
+    ? ["Certificate extensions for signed certificates:", ...lines]
+    : ["No certificate extensions for signed certificates."];
 }
 
 export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolean }): string {
   const { ca, cert } = v;
-  const keyDesc = cert.keyType === "RSA" ? `RSA ${cert.keySize} bits` : cert.keyType === "EC" ? `EC ${cert.keySize ?? "?"} bits` : cert.keyType;
+  const keyDesc =
+    cert.keyType === "RSA" ? `RSA ${cert.keySize} bits` : cert.keyType === "EC" ? `EC ${cert.keySize ?? "?"} bits` : cert.keyType;
   const lines = [
     `* Name: ${ca.name}`,
     `* Enabled: ${ca.enabled ? "Yes" : "No"}`,

@@ -33,4 +33,3 @@ export function addCertificateOutputOptions(cmd: Command, defaultFormat: string)
     .option("-n, --no-pem", "text output without the PEM at the end")
     .option("--no-extensions", "text output without the extensions");
 }
-

@@ -10,7 +10,8 @@ export function renderCertText(v: CertificateView, opts: { pem: boolean; extensi
     v.status === "revoked"
       ? `Revoked (${c.revokedReason ?? "unspecified"}, ${formatTime(c.revokedAt!)}${c.compromisedAt ? `, compromised ${formatTime(c.compromisedAt)}` : ""})`
       : statusText(v.status);
-  const keyDesc = v.cert.keyType === "RSA" ? `RSA ${v.cert.keySize} bits` : v.cert.keyType === "EC" ? `EC ${v.cert.keySize ?? "?"} bits` : v.cert.keyType;
+  const keyDesc =
+    v.cert.keyType === "RSA" ? `RSA ${v.cert.keySize} bits` : v.cert.keyType === "EC" ? `EC ${v.cert.keySize ?? "?"} bits` : v.cert.keyType;
   const lines = [
     ...nameLines("Subject", v.cert.subject),
     `* Serial: ${formatSerial(c.serial)}`,

@@ -3,7 +3,11 @@ import type { DescribedExtension } from "../../../core/x509/extensions/registry.
 import { longName, shortName, type Name } from "../../../core/x509/name.js";
 
 /** `2026-11-26 22:32:35 UTC`: always UTC, never the server's zone. */
-export const formatTime = (d: Date): string => d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
+export const formatTime = (d: Date): string =>
+  d
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, " UTC");
 
 export function nameLines(label: string, name: Name): string[] {
   if (name.length === 0) return [`* ${label}: (empty)`];

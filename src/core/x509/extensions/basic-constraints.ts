@@ -14,8 +14,7 @@ export const basicConstraints: ExtensionCodec<BasicConstraints> = {
   oid: OID.basicConstraints,
   name: "Basic Constraints",
   defaultCritical: true,
-  encode: (v) =>
-    sequence(...(v.ca ? [boolean(true)] : []), ...(v.ca && v.pathLength !== undefined ? [integer(v.pathLength)] : [])),
+  encode: (v) => sequence(...(v.ca ? [boolean(true)] : []), ...(v.ca && v.pathLength !== undefined ? [integer(v.pathLength)] : [])),
   decode(der) {
     const out: BasicConstraints = { ca: false };
     for (const c of children(parseDer(der))) {

@@ -28,9 +28,7 @@ export function makeExtension<T>(codec: ExtensionCodec<T>, value: T, critical = 
 
 /** DER of one Extension; DEFAULT FALSE is omitted as DER requires (X.690 §11.5). */
 export function encodeExtension(e: Extension): Buffer {
-  return e.critical
-    ? sequence(oid(e.oid), boolean(true), octetString(e.value))
-    : sequence(oid(e.oid), octetString(e.value));
+  return e.critical ? sequence(oid(e.oid), boolean(true), octetString(e.value)) : sequence(oid(e.oid), octetString(e.value));
 }
 
 export const hexColons = (b: Uint8Array): string => (Buffer.from(b).toString("hex").toUpperCase().match(/../g) ?? []).join(":");
