@@ -3,8 +3,8 @@
 // the whole-process time of one `tsca sign_cert`. Run: npm run build && node bench/issuance.mjs
 // Target (issue 3): P-256 on SQLite >= 3,000 stored certificates/s on a 2-core machine.
 import { execFileSync, spawnSync } from "node:child_process";
-import { generateKeyPairSync, createPrivateKey, sign, randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { createPrivateKey, sign, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
