@@ -45,15 +45,22 @@ class LogThrottle {
   }
 }
 
+const POST_HEADERS = { "content-type": CONTENT_TYPE, "cache-control": "no-store" };
+
 function send(reply: FastifyReply, answer: OcspAnswer, get: boolean): FastifyReply {
-  reply.header("content-type", CONTENT_TYPE);
-  if (get && answer.http) {
-    const h = answer.http;
-    reply.header("cache-control", `max-age=${h.maxAge}, public, no-transform, must-revalidate`);
-    reply.header("last-modified", h.lastModified);
-    reply.header("expires", h.expires);
-    reply.header("etag", h.etag);
-  } else reply.header("cache-control", "no-store");
+  const h = get ? answer.http : undefined;
+  // One headers() call with a literal is cheaper on this hot path than five header() calls.
+  reply.headers(
+    h
+      ? {
+          "content-type": CONTENT_TYPE,
+          "cache-control": `max-age=${h.maxAge}, public, no-transform, must-revalidate`,
+          "last-modified": h.lastModified,
+          expires: h.expires,
+          etag: h.etag,
+        }
+      : POST_HEADERS,
+  );
   return reply.send(answer.der);
 }
 
@@ -88,7 +95,8 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
     app.get(`/ocsp/:ca/${scope}/*`, (req, reply) => {
       const ca = (req.params as { ca: string }).ca;
       // Fastify has percent-decoded the wildcard once; a `/` inside the base64 is simply part of it.
-      const encoded = (req.params as { "*": string })["*"].replace(/ /g, "+");
+      const raw = (req.params as { "*": string })["*"];
+      const encoded = raw.includes(" ") ? raw.replace(/ /g, "+") : raw;
       // GET requests are keyed by their base64 text, so a repeated one is not even decoded.
       const key = `b64:${encoded}`;
       const hit = encoded.length <= BODY_LIMIT ? opts.ocsp.cached(ca, scope, key) : undefined;
