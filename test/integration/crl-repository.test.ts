@@ -8,7 +8,7 @@ import { SqlCertificateRepository } from "../../src/adapters/db/certificate-repo
 import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
 import { SqlCrlRepository } from "../../src/adapters/db/crl-repository.js";
 import type { IssuedCertificate } from "../../src/core/certificates/certificate.js";
-import type { RevokedEntry } from "../../src/core/ports/certificate-repository.js";
+import type { RevokedEntry } from "../../src/core/ports/crl-repository.js";
 import { crlScope } from "../../src/core/revocation/crl-scope.js";
 import { BACKENDS, freshDatabaseUrl } from "../helpers/databases.js";
 import { tsca, tscaEnv } from "../helpers/cli.js";

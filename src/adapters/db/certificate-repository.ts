@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { TscaError } from "../../core/errors.js";
 import type { IssuedCertificate } from "../../core/certificates/certificate.js";
-import type { CertificateFilter, CertificateRepository, Revocation, RevokedEntry } from "../../core/ports/certificate-repository.js";
+import type { CertificateFilter, CertificateRepository, Revocation } from "../../core/ports/certificate-repository.js";
 import { databaseError, isUniqueViolation } from "./database-errors.js";
 import { GroupCommit } from "./group-commit.js";
 import type { CertificateTable, Database } from "./schema.js";
@@ -143,27 +143,6 @@ export class SqlCertificateRepository implements CertificateRepository {
         .set({ revoked_at: null, revoked_reason: null, compromised_at: null, updated_at: iso(now) })
         .where("serial", "=", serial)
         .execute();
-    } catch (e) {
-      throw databaseError(e);
-    }
-  }
-
-  async revokedBy(caSerial: string, notAfterSince: Date): Promise<RevokedEntry[]> {
-    try {
-      const rows = await this.db
-        .selectFrom("certificate")
-        .select(["serial", "revoked_at", "revoked_reason", "compromised_at", "not_after"])
-        .where("ca_serial", "=", caSerial)
-        .where("revoked_at", "is not", null)
-        .where("not_after", ">=", iso(notAfterSince))
-        .execute();
-      return rows.map((r) => ({
-        serial: r.serial,
-        revokedAt: new Date(r.revoked_at!),
-        reason: r.revoked_reason,
-        compromisedAt: dateOrNull(r.compromised_at),
-        notAfter: new Date(r.not_after),
-      }));
     } catch (e) {
       throw databaseError(e);
     }

@@ -7,8 +7,7 @@
  * CRL cannot be made, the transaction rolls back and the number is not used.
  */
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { RevokedEntry } from "../../core/ports/certificate-repository.js";
-import type { CrlRepository, CrlToStore, StoredCrl } from "../../core/ports/crl-repository.js";
+import type { CrlRepository, CrlToStore, RevokedEntry, StoredCrl } from "../../core/ports/crl-repository.js";
 import { crlScope, reasonsFromKey, reasonsKey, type CrlScope, type CrlScopeKind } from "../../core/revocation/crl-scope.js";
 import { databaseError } from "./database-errors.js";
 import type { CrlTable, Database } from "./schema.js";

@@ -10,15 +10,6 @@ export interface CertificateFilter {
   now: Date;
 }
 
-/** One revoked certificate as CRLs and OCSP need it (RFC 5280 §5.1.2.6, RFC 6960 §4.2.1). */
-export interface RevokedEntry {
-  serial: string;
-  revokedAt: Date;
-  reason: string | null;
-  compromisedAt: Date | null;
-  notAfter: Date;
-}
-
 export interface Revocation {
   revokedAt: Date;
   reason: string;
@@ -36,7 +27,5 @@ export interface CertificateRepository {
   list(filter: CertificateFilter): Promise<IssuedCertificate[]>;
   revoke(serial: string, revocation: Revocation, now: Date): Promise<void>;
   unrevoke(serial: string, now: Date): Promise<void>;
-  /** Revoked certificates issued by `caSerial` that had not expired at `notAfterSince`. */
-  revokedBy(caSerial: string, notAfterSince: Date): Promise<RevokedEntry[]>;
   setWatchers(serial: string, watchers: string[], now: Date): Promise<void>;
 }

@@ -1,5 +1,13 @@
 import type { CrlScope } from "../revocation/crl-scope.js";
-import type { RevokedEntry } from "./certificate-repository.js";
+
+/** One revoked certificate as CRLs and OCSP need it (RFC 5280 §5.1.2.6, RFC 6960 §4.2.1). */
+export interface RevokedEntry {
+  serial: string;
+  revokedAt: Date;
+  reason: string | null;
+  compromisedAt: Date | null;
+  notAfter: Date;
+}
 
 /** A CRL as stored for serving: the signed DER plus the columns needed to find and renew it. */
 export interface StoredCrl {

@@ -15,7 +15,8 @@
 import { TscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import type { CaRepository } from "../ports/ca-repository.js";
-import type { CertificateRepository, RevokedEntry } from "../ports/certificate-repository.js";
+import type { CertificateRepository } from "../ports/certificate-repository.js";
+import type { RevokedEntry } from "../ports/crl-repository.js";
 import type { Clock } from "../ports/clock.js";
 import type { CrlRepository, StoredCrl } from "../ports/crl-repository.js";
 import type { Signer } from "../ports/signer.js";
