@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { openssl, runTsca, tsca, tscaEnv } from "../../helpers/cli.js";
+import { makeCsr } from "../../helpers/certs.js";
 
 describe.each(BACKENDS)("Freshest CRL pointer (%s)", (backend) => {
   it("certificates carry the delta CRL URL, and openssl uses the delta to find a new revocation", async () => {
@@ -25,26 +26,8 @@ describe.each(BACKENDS)("Freshest CRL pointer (%s)", (backend) => {
     ]);
     expect(tsca(t, ["view_ca", "Root", "--no-pem"])).toContain("* Freshest CRL URL: http://ca.example.test/delta\n");
     const leaf = (name: string): string => {
-      const key = join(t.home, `${name}.key`);
-      const csr = join(t.home, `${name}.csr`);
-      const r = openssl([
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        key,
-        "-subj",
-        `/CN=${name}`,
-        "-out",
-        csr,
-      ]);
-      expect(r.code).toBe(0);
       const pem = join(t.home, `${name}.pem`);
-      tsca(t, ["sign_cert", "--ca", "Root", "--csr", csr, "--out", pem]);
+      tsca(t, ["sign_cert", "--ca", "Root", "--csr", makeCsr("ec", `/CN=${name}`).path, "--out", pem]);
       return pem;
     };
     const early = leaf("early.example.test");
