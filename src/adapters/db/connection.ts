@@ -3,7 +3,7 @@
  * (`postgres://…`). Migrations run before the Kysely instance is handed out. Driver errors never reach
  * the user as such: they become ERR_DATABASE with one sentence.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kysely, SqliteDialect, PostgresDialect } from "kysely";
 import { TscaError } from "../../core/errors.js";
@@ -31,6 +31,9 @@ async function openSqlite(path: string): Promise<OpenDatabase> {
   let raw: import("better-sqlite3").Database;
   try {
     raw = new BetterSqlite3(path, { timeout: 15_000 });
+    // The database holds the secrets that unlock the OCSP responder keys: owner-only, like key files.
+    // SQLite gives the -wal and -shm files the database file's mode.
+    if (path !== ":memory:" && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
     raw.pragma("journal_mode = WAL");
     raw.pragma("foreign_keys = ON");
     raw.pragma("synchronous = NORMAL");

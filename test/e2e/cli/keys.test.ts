@@ -69,6 +69,10 @@ describe.each(BACKENDS)("CA keys (%s)", (backend) => {
       expect(keyPublicKey(path)).toBe(certPublicKey(caPem(t, serial)));
     }
     expect(tsca(t, ["view_ca", "Root"])).toContain(`* path: ${keyFile(t, root)}\n* encrypted: no\n`);
+    // The SQLite database holds the secrets of the OCSP responder keys: owner-only like the key files.
+    if (backend === "sqlite") {
+      expect(mode(join(t.home, "tsca.sqlite3"))).toBe(0o600);
+    }
   });
 
   it("--password encrypts with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) that openssl pkey -passin opens", async () => {
