@@ -5,18 +5,10 @@
  */
 import type { Signer } from "../ports/signer.js";
 import { signatureAlgorithmIdentifier, type HashAlgorithm } from "../x509/algorithms.js";
-import { assembleCertificate, encodeTbsCertificate } from "../x509/certificate.js";
-import type { Extension } from "../x509/extensions/extension.js";
+import { assembleCertificate, encodeTbsCertificate, type TbsFields } from "../x509/certificate.js";
 
-export interface CertificateToSign {
-  serial: string;
-  issuer: Buffer;
-  subject: Buffer;
-  notBefore: Date;
-  notAfter: Date;
-  spki: Buffer;
-  extensions: Extension[];
-}
+/** The TBSCertificate fields; the signature algorithm follows from the signer and hash. */
+export type CertificateToSign = Omit<TbsFields, "signatureAlgorithm">;
 
 export async function signCertificate(cert: CertificateToSign, signer: Signer, hash: HashAlgorithm | undefined): Promise<Buffer> {
   const algorithm = signatureAlgorithmIdentifier(signer.keyType, hash);

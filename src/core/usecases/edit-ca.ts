@@ -2,8 +2,8 @@
  * edit_ca: change what future certificates get and the CA's metadata. Given values replace stored ones;
  * `null` clears a value (an empty list clears a URL list). The CA certificate itself never changes.
  */
-import { TscaError } from "../errors.js";
 import { findCa } from "../ca/find-ca.js";
+import { assertCaName } from "../ca/new-ca.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import type { CaRepository, CaUpdate } from "../ports/ca-repository.js";
 import type { Clock } from "../ports/clock.js";
@@ -27,8 +27,7 @@ export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: Edi
   const ca = await findCa(deps.cas, req.ca);
   const patch: CaUpdate = {};
   if (req.name !== undefined) {
-    if (req.name.trim() === "" || req.name.length > 255)
-      throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+    assertCaName(req.name);
     patch.name = req.name;
   }
   if (req.enabled !== undefined) patch.enabled = req.enabled;

@@ -14,8 +14,7 @@ import { hashOfSignatureAlgorithm, type HashAlgorithm, type KeyType } from "../x
 import { commonName, formatName } from "../x509/name.js";
 import { verifySignature } from "../x509/verify-signature.js";
 import type { CaDeps } from "./deps.js";
-import type { SignedCertificateUrls } from "./init-ca.js";
-import { formatGeneralName } from "../x509/general-name.js";
+import { assertCaName, assertCaNameFree, signUrlFields, storeNewCa, type SignedCertificateUrls } from "../ca/new-ca.js";
 
 export interface ImportCaRequest {
   name: string;
@@ -29,8 +28,7 @@ export interface ImportCaRequest {
 }
 
 export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
-  if (req.name.trim() === "" || req.name.length > 255)
-    throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+  assertCaName(req.name);
   const cert = parseCertificate(req.certificate);
   const bc = findExtension(cert.extensions, basicConstraints);
   if (!bc?.ca) throw new TscaError("ERR_NOT_A_CA", "The certificate is not a CA certificate (basicConstraints cA is not set).");
@@ -38,8 +36,7 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
   if (ku && !ku.includes("keyCertSign"))
     throw new TscaError("ERR_NOT_A_CA", "The certificate's key usage does not allow signing certificates (keyCertSign).");
   if (cert.keyType === "unknown") throw new TscaError("ERR_KEY_INVALID", "The certificate's public key type is not supported.");
-  if ((await deps.cas.search("", req.name)).some((c) => c.name === req.name))
-    throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
+  await assertCaNameFree(deps.cas, req.name);
   if (await deps.cas.get(cert.serial))
     throw new TscaError("ERR_CA_SERIAL_TAKEN", `${cert.serial}: A certificate authority with this serial already exists.`);
 
@@ -57,13 +54,13 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
   }
 
   const pending = await deps.keys.import(cert.serial, req.key, req.importPassword, req.password);
-  try {
+  return storeNewCa(deps.cas, pending, () => {
     if (!pending.signer.spki.equals(cert.spki))
       throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
     const ownHash = hashOfSignatureAlgorithm(cert.signatureAlgorithmOid);
     const keyType = cert.keyType as KeyType;
     const now = deps.clock.now();
-    const ca: CertificateAuthority = {
+    return {
       serial: cert.serial,
       name: req.name,
       parentSerial: parent?.serial ?? null,
@@ -79,11 +76,7 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der: cert.der,
-      signCrlUrls: (req.sign?.crlUrls ?? []).map(formatGeneralName),
-      signOcspUrls: (req.sign?.ocspUrls ?? []).map(formatGeneralName),
-      signIssuerUrls: (req.sign?.issuerUrls ?? []).map(formatGeneralName),
-      signIssuerAltNames: (req.sign?.issuerAltNames ?? []).map(formatGeneralName),
-      signFreshestCrlUrls: (req.sign?.freshestCrlUrls ?? []).map(formatGeneralName),
+      ...signUrlFields(req.sign),
       website: null,
       termsOfService: null,
       caaIdentity: null,
@@ -92,11 +85,5 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       createdAt: now,
       updatedAt: now,
     };
-    await deps.cas.insert(ca);
-    await pending.commit();
-    return ca;
-  } catch (e) {
-    await pending.abort();
-    throw e;
-  }
+  });
 }

@@ -7,6 +7,7 @@ import { TscaError } from "../errors.js";
 import { caExtensions, type CaCertificateOptions } from "../ca/ca-extensions.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
+import { assertCaName, assertCaNameFree, signUrlFields, storeNewCa, type SignedCertificateUrls } from "../ca/new-ca.js";
 import { withDefaultUrls } from "../ca/default-urls.js";
 import { ancestry, assertAllowsIntermediate, assertUsable } from "../ca/hierarchy.js";
 import { resolveKeyParameters, type KeyDefaults, type KeyParameters } from "../ca/key-parameters.js";
@@ -14,19 +15,12 @@ import { newSerial } from "../issuance/serial.js";
 import { signCertificate, wholeSeconds } from "../issuance/sign-certificate.js";
 import type { Signer } from "../ports/signer.js";
 import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
-import { formatGeneralName, parseGeneralName, type GeneralName } from "../x509/general-name.js";
+import { formatGeneralName, parseGeneralName } from "../x509/general-name.js";
 import { commonName, encodeName, formatName, type Name } from "../x509/name.js";
 import type { HashAlgorithm } from "../x509/algorithms.js";
 import type { CaDeps } from "./deps.js";
 
-export interface SignedCertificateUrls {
-  crlUrls: GeneralName[];
-  ocspUrls: GeneralName[];
-  issuerUrls: GeneralName[];
-  issuerAltNames: GeneralName[];
-  /** Delta CRL locations (Freshest CRL, RFC 5280 §4.2.1.15). */
-  freshestCrlUrls?: GeneralName[];
-}
+export type { SignedCertificateUrls };
 
 export interface InitCaRequest {
   name: string;
@@ -48,10 +42,6 @@ export interface InitCaRequest {
 
 const DAY_MS = 86_400_000;
 
-function assertValidName(name: string): void {
-  if (name.trim() === "" || name.length > 255) throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
-}
-
 /** A root CA has no issuer that could publish its status (spec: "CRLs cannot be used to revoke root CAs"). */
 function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
   if (c.crlUrls.length)
@@ -66,7 +56,7 @@ function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
 }
 
 export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<CertificateAuthority> {
-  assertValidName(req.name);
+  assertCaName(req.name);
   const cn = commonName(req.subject);
   if (!cn) throw new TscaError("ERR_SUBJECT_NO_CN", "Subject must contain a common name (CN=...).");
   if (!Number.isInteger(req.expiresDays) || req.expiresDays <= 0)
@@ -74,9 +64,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
   const { spec, hash } = resolveKeyParameters(req.key, req.keyDefaults);
   const now = wholeSeconds(deps.clock.now());
 
-  const existing = await deps.cas.search("", req.name);
-  if (existing.some((ca) => ca.name === req.name))
-    throw new TscaError("ERR_CA_NAME_TAKEN", `${req.name}: A certificate authority with this name already exists.`);
+  await assertCaNameFree(deps.cas, req.name);
 
   let parent: CertificateAuthority | undefined;
   let parentSigner: Signer | undefined;
@@ -99,7 +87,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
     ? withDefaultUrls(req.defaultHostname, serial, parent?.serial, req.sign, req.certificate)
     : { sign: req.sign, certificate: req.certificate };
   const pending = await deps.keys.generate(serial, spec, req.password);
-  try {
+  return storeNewCa(deps.cas, pending, async () => {
     const subjectDer = encodeName(req.subject);
     const ski = keyIdentifier(pending.signer.spki);
     const issuerSigner = parentSigner ?? pending.signer;
@@ -119,7 +107,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       issuerSigner,
       issuerHash,
     );
-    const ca: CertificateAuthority = {
+    return {
       serial,
       name: req.name,
       parentSerial: parent?.serial ?? null,
@@ -135,11 +123,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der,
-      signCrlUrls: sign.crlUrls.map(formatGeneralName),
-      signOcspUrls: sign.ocspUrls.map(formatGeneralName),
-      signIssuerUrls: sign.issuerUrls.map(formatGeneralName),
-      signIssuerAltNames: sign.issuerAltNames.map(formatGeneralName),
-      signFreshestCrlUrls: (sign.freshestCrlUrls ?? []).map(formatGeneralName),
+      ...signUrlFields(sign),
       website: req.website ?? null,
       termsOfService: req.termsOfService ?? null,
       caaIdentity: req.caaIdentity ?? null,
@@ -148,13 +132,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       createdAt: now,
       updatedAt: now,
     };
-    await deps.cas.insert(ca);
-    await pending.commit();
-    return ca;
-  } catch (e) {
-    await pending.abort();
-    throw e;
-  }
+  });
 }
 
 /** The issuer field of a child is the parent's subject exactly as encoded in the parent certificate (§4.1.2.4). */

@@ -1,21 +1,12 @@
 /** `tsca import_ca NAME KEY CERT`: import an existing CA (PEM or DER), checking key, CA-ness and parent signature. */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { TscaError } from "../../../core/errors.js";
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { importCa } from "../../../core/usecases/import-ca.js";
 import { derFromPemOrDer } from "../../../core/x509/pem.js";
 import type { CliIo, ContextFactory } from "../context.js";
+import { readFileInput } from "../input.js";
 import { resolvePassword } from "../prompt.js";
 import { addSignedCertificateOptions, signedCertificateUrlChanges } from "./signed-certificate-options.js";
-
-function readInput(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new TscaError("ERR_IO", `${path}: Cannot read the ${what}.`, { cause: e });
-  }
-}
 
 export function registerImportCa(program: Command, context: ContextFactory, io: CliIo): void {
   const cmd = program
@@ -29,8 +20,8 @@ export function registerImportCa(program: Command, context: ContextFactory, io: 
     .option("--parent <ca>", "the CA that signed this one (its signature is checked)");
   addSignedCertificateOptions(cmd);
   cmd.action(async (name: string, keyPath: string, certPath: string, o: Record<string, unknown>) => {
-    const key = readInput(keyPath, "private key");
-    const certificate = derFromPemOrDer(readInput(certPath, "certificate"), "CERTIFICATE", certPath);
+    const key = readFileInput(keyPath, "private key");
+    const certificate = derFromPemOrDer(readFileInput(certPath, "certificate"), "CERTIFICATE", certPath);
     const urls = signedCertificateUrlChanges(o);
     const ctx = await context();
     const importPassword = await resolvePassword(o.importPassword as string | boolean | undefined, "Password of the key to import: ", io);

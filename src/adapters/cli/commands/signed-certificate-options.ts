@@ -4,7 +4,7 @@
  * example too) and 3.x spellings (`--sign-crl-full-name`, …) are both accepted and merged.
  */
 import { Option, type Command } from "commander";
-import type { SignedCertificateUrls } from "../../../core/usecases/init-ca.js";
+import type { SignedCertificateUrls } from "../../../core/ca/new-ca.js";
 import { collect, generalNames, urlNames } from "../values.js";
 
 const GROUPS = [
