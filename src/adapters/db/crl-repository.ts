@@ -5,9 +5,14 @@
  * write lock, waited for up to the busy timeout; PostgreSQL: the counter row's lock), so a second
  * process asking for a number waits until the first has stored its CRL, then gets the next one. If the
  * CRL cannot be made, the transaction rolls back and the number is not used.
+ *
+ * Under that lock the transaction reads the newest CRL already stored in the scope and hands it to the
+ * builder, which decides whether what it read is still current (core/revocation/publish-crl.ts). Its
+ * statement comes after the upsert, so it sees every CRL committed before this one got its number
+ * (PostgreSQL read committed: each statement sees what had committed when it began).
  */
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { CrlRepository, CrlToStore, RevokedEntry, StoredCrl } from "../../core/ports/crl-repository.js";
+import type { CrlRepository, CrlStamp, CrlToStore, RevokedEntry, StoredCrl } from "../../core/ports/crl-repository.js";
 import { crlScope, reasonsFromKey, reasonsKey, type CrlScope, type CrlScopeKind } from "../../core/revocation/crl-scope.js";
 import { databaseError } from "./database-errors.js";
 import type { CrlTable, Database } from "./schema.js";
@@ -25,6 +30,7 @@ function fromRow(r: Omit<Selectable<CrlTable>, "der">): Meta {
     thisUpdate: new Date(r.this_update),
     nextUpdate: new Date(r.next_update),
     createdAt: new Date(r.created_at),
+    revocationSeq: r.revocation_seq === null ? null : Number(r.revocation_seq),
   };
 }
 
@@ -38,12 +44,18 @@ const META_COLUMNS = [
   "this_update",
   "next_update",
   "created_at",
+  "revocation_seq",
 ] as const;
 
 export class SqlCrlRepository implements CrlRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async store(caSerial: string, scope: CrlScope, now: Date, build: (number: number) => Promise<CrlToStore>): Promise<StoredCrl> {
+  async store(
+    caSerial: string,
+    scope: CrlScope,
+    now: Date,
+    build: (number: number, newest: CrlStamp | undefined) => Promise<CrlToStore>,
+  ): Promise<StoredCrl> {
     const key = { ca_serial: caSerial, scope: scope.kind, only_some_reasons: reasonsKey(scope) };
     let made: CrlToStore | undefined;
     let number = 0;
@@ -58,7 +70,25 @@ export class SqlCrlRepository implements CrlRepository {
           .returning("last_number")
           .executeTakeFirstOrThrow();
         number = Number(row.last_number);
-        made = await build(number);
+        const newest = await trx
+          .selectFrom("crl")
+          .select(["number", "delta", "base_number", "this_update", "revocation_seq"])
+          .where("ca_serial", "=", caSerial)
+          .where("scope", "=", key.scope)
+          .where("only_some_reasons", "=", key.only_some_reasons)
+          .orderBy("number", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        made = await build(
+          number,
+          newest && {
+            number: Number(newest.number),
+            delta: Boolean(newest.delta),
+            baseNumber: newest.base_number === null ? null : Number(newest.base_number),
+            thisUpdate: new Date(newest.this_update),
+            revocationSeq: newest.revocation_seq === null ? null : Number(newest.revocation_seq),
+          },
+        );
         await trx
           .insertInto("crl")
           .values({
@@ -70,15 +100,26 @@ export class SqlCrlRepository implements CrlRepository {
             next_update: made.nextUpdate.toISOString(),
             der: made.der,
             created_at: now.toISOString(),
+            revocation_seq: made.revocationSeq ?? null,
           })
           .execute();
       });
     } catch (e) {
-      // Errors of `build` (signing, key problems) are the caller's; only driver errors are translated.
+      // Errors of `build` (signing, key problems, a stale read) are the caller's; only driver errors are translated.
       if (made === undefined && !isDriverError(e)) throw e;
       throw databaseError(e);
     }
-    return { caSerial, scope, number, createdAt: now, ...made! };
+    return { caSerial, scope, number, createdAt: now, ...made!, revocationSeq: made!.revocationSeq ?? null };
+  }
+
+  /** The counter row that migration 0004's triggers bump in the same transaction as each change. */
+  async revocationSequence(): Promise<number> {
+    try {
+      const row = await this.db.selectFrom("revocation_counter").select("value").where("id", "=", 1).executeTakeFirst();
+      return Number(row?.value ?? 0);
+    } catch (e) {
+      throw databaseError(e);
+    }
   }
 
   async latest(caSerial: string, scope: CrlScope, kind: "complete" | "delta"): Promise<StoredCrl | undefined> {
@@ -148,7 +189,9 @@ export class SqlCrlRepository implements CrlRepository {
         .selectFrom("crl")
         .select(META_COLUMNS)
         .where("ca_serial", "=", caSerial)
-        .orderBy("this_update", "desc")
+        // By number, never by thisUpdate: the number says which CRL of a scope is newest (RFC 5280 §5.2.3).
+        .orderBy("scope")
+        .orderBy("only_some_reasons")
         .orderBy("number", "desc")
         .execute();
       return rows.map(fromRow);

@@ -142,6 +142,13 @@ export const MIGRATIONS: Migration[] = [
     id: "0005-freshest-crl",
     up: () => [`ALTER TABLE certificate_authority ADD COLUMN sign_freshest_crl_urls TEXT NOT NULL DEFAULT '[]'`],
   },
+  {
+    // CRLs never go backwards (RFC 5280 §5.2.3, §5.1.2.4): each CRL records the revocation change-feed
+    // position its entries reflect, so a publisher that read before a newer CRL was stored can tell that
+    // what it read is stale (see core/revocation/publish-crl.ts). NULL for CRLs stored before.
+    id: "0006-crl-revocation-seq",
+    up: () => [`ALTER TABLE crl ADD COLUMN revocation_seq BIGINT`],
+  },
 ];
 
 const SQLITE_NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;

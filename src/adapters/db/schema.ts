@@ -71,6 +71,8 @@ export interface CrlTable {
   next_update: string;
   der: Buffer;
   created_at: string;
+  /** revocation_counter.value read after the entries were read (migration 0006); null for older CRLs. BIGINT. */
+  revocation_seq: number | string | null;
 }
 
 /** One delegated OCSP responder per CA (migration 0004). */

@@ -22,10 +22,20 @@ export interface StoredCrl {
   nextUpdate: Date;
   der: Buffer;
   createdAt: Date;
+  /**
+   * Position of the revocation change feed (migration 0004) read after the entries were read: every
+   * revocation this CRL lists had committed by then. Null for CRLs stored before migration 0006.
+   */
+  revocationSeq: number | null;
 }
 
 /** What the builder callback returns once it has signed the CRL with the number it was given. */
-export type CrlToStore = Omit<StoredCrl, "caSerial" | "scope" | "number" | "createdAt">;
+export type CrlToStore = Omit<StoredCrl, "caSerial" | "scope" | "number" | "createdAt" | "revocationSeq"> & {
+  revocationSeq?: number | null;
+};
+
+/** The newest stored CRL of a CA and scope (complete or delta), as the number transaction sees it. */
+export type CrlStamp = Pick<StoredCrl, "number" | "delta" | "baseNumber" | "thisUpdate" | "revocationSeq">;
 
 /**
  * Persistence of generated CRLs. Numbers are allocated and the CRL stored in one transaction that holds
@@ -34,14 +44,26 @@ export type CrlToStore = Omit<StoredCrl, "caSerial" | "scope" | "number" | "crea
  */
 export interface CrlRepository {
   /**
-   * Allocate the next number of `caSerial`/`scope`, call `build` with it and store its result. `build`
-   * must not use any repository (the transaction holds the connection); if it throws, nothing is stored
-   * and the number is not used.
+   * Allocate the next number of `caSerial`/`scope`, call `build` with it and with the newest CRL already
+   * stored in that scope (read under the number lock, so no other CRL of the scope can be stored until
+   * this transaction ends), and store its result. `build` must not use any repository (the transaction
+   * holds the connection); if it throws, nothing is stored, the number is not used and the error is
+   * rethrown as it was.
    */
-  store(caSerial: string, scope: CrlScope, now: Date, build: (number: number) => Promise<CrlToStore>): Promise<StoredCrl>;
+  store(
+    caSerial: string,
+    scope: CrlScope,
+    now: Date,
+    build: (number: number, newest: CrlStamp | undefined) => Promise<CrlToStore>,
+  ): Promise<StoredCrl>;
+  /**
+   * The newest position of the revocation change feed: it grows with every committed change of a
+   * certificate's or CA's revocation (and of OCSP responders), in commit order.
+   */
+  revocationSequence(): Promise<number>;
   /** The newest CRL of a CA and scope (highest number), complete or delta as asked. */
   latest(caSerial: string, scope: CrlScope, kind: "complete" | "delta"): Promise<StoredCrl | undefined>;
-  /** Every stored CRL of a CA, newest first, without DER (for listings and tests). */
+  /** Every stored CRL of a CA, grouped by scope, highest number first, without DER (for listings and tests). */
   list(caSerial: string): Promise<Omit<StoredCrl, "der">[]>;
   /**
    * What a user-scope CRL is made of: the revoked end-entity certificates issued by `caSerial` that had

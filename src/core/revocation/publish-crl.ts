@@ -10,7 +10,18 @@
  *   CRL's own entries: it lists every revocation the base does not (or with another reason), and
  *   removeFromCRL (§5.3.1) for base entries that are no longer revoked (released from certificateHold).
  * - Entries are read in batches and encoded as they come, before the number is allocated; the
- *   transaction that holds the number lock only signs and stores.
+ *   transaction that holds the number lock only checks, signs and stores.
+ * - CRLs never go backwards (RFC 5280 §5.2.3: numbers monotonically increase; §5.1.2.4): a higher number
+ *   never has an earlier thisUpdate and never omits a revocation a lower number listed. Two publishers
+ *   of one scope may read at once, and the one that read earlier may get the lock later. So the
+ *   revocation change-feed position is noted before reading (`readFrom`: every revocation committed by
+ *   then is in what is read) and after (`readTo`: nothing read committed later), and stored with the
+ *   CRL. Under the number lock, if the newest stored CRL of the scope had read past our `readFrom`, or
+ *   (for a delta) a newer complete CRL exists than our base, what we read may lack what it lists: the
+ *   transaction rolls back (the number is freed) and we read again. Otherwise every earlier CRL read
+ *   nothing we lack, whatever was revoked meanwhile (that goes on the next CRL), so a steady stream of
+ *   revocations never forces a re-read; only another publisher storing first does. thisUpdate is taken
+ *   under the lock and never earlier than the newest stored one (a host whose clock is behind).
  */
 import { TscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
@@ -18,7 +29,7 @@ import type { CaRepository } from "../ports/ca-repository.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
 import type { RevokedEntry } from "../ports/crl-repository.js";
 import type { Clock } from "../ports/clock.js";
-import type { CrlRepository, StoredCrl } from "../ports/crl-repository.js";
+import type { CrlRepository, CrlStamp, StoredCrl } from "../ports/crl-repository.js";
 import type { Signer } from "../ports/signer.js";
 import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
 import { parseCrl } from "../x509/crl.js";
@@ -155,13 +166,48 @@ function crlIssuer(ca: CertificateAuthority, signer: Signer): { issuer: Buffer; 
   return { issuer: cert.subjectDer, keyId: findExtension(cert.extensions, subjectKeyIdentifier) ?? keyIdentifier(cert.spki) };
 }
 
+/** How many times a publisher reads again while other publishers keep storing newer CRLs of its scope first. */
+const MAX_ATTEMPTS = 8;
+
+/** Thrown inside the number transaction when what this publisher read is older than a CRL stored since. */
+class Overtaken extends Error {}
+
+const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
+
+/**
+ * Whether `newest` (the newest CRL of the scope, seen under the number lock) may list a revocation that
+ * a publisher which started reading at change-feed position `readFrom` lacks, or (a delta CRL based on
+ * `base`) has a newer complete CRL than that base.
+ */
+function overtakes(newest: CrlStamp, readFrom: number, base: number | undefined): boolean {
+  if (newest.revocationSeq !== null && newest.revocationSeq > readFrom) return true;
+  const newestBase = newest.delta ? newest.baseNumber : newest.number;
+  return base !== undefined && newestBase !== null && newestBase > base;
+}
+
 export async function publishCrl(deps: CrlDeps, req: PublishCrlRequest): Promise<PublishedCrl> {
-  const { ca, scope } = req;
   if (!Number.isInteger(req.expiresSeconds) || req.expiresSeconds <= 0)
     throw new TscaError("ERR_EXPIRES", `${req.expiresSeconds}: The CRL validity must be a positive number of seconds.`);
-  const { issuer, keyId } = crlIssuer(ca, req.signer);
-  const now = new Date(Math.floor(deps.clock.now().getTime() / 1000) * 1000);
-  const nextUpdate = new Date(now.getTime() + req.expiresSeconds * 1000);
+  const signing = crlIssuer(req.ca, req.signer);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publishOnce(deps, req, signing);
+    } catch (e) {
+      if (!(e instanceof Overtaken)) throw e;
+      // Each retry means another publisher stored a CRL of this scope first, so some CRL is always current.
+      if (attempt === MAX_ATTEMPTS)
+        throw new TscaError(
+          "ERR_CRL_CONTENDED",
+          `Other processes kept storing newer ${describeScope(req.scope)} CRLs of CA "${req.ca.name}" while this one was being made, so none was stored; try again.`,
+        );
+    }
+  }
+}
+
+async function publishOnce(deps: CrlDeps, req: PublishCrlRequest, signing: { issuer: Buffer; keyId: Buffer }): Promise<PublishedCrl> {
+  const { ca, scope } = req;
+  const readFrom = await deps.crls.revocationSequence();
+  const now = wholeSeconds(deps.clock.now());
   const previous = await deps.crls.latest(ca.serial, scope, "complete");
   if (req.delta && !previous)
     throw new TscaError(
@@ -176,24 +222,31 @@ export async function publishCrl(deps: CrlDeps, req: PublishCrlRequest): Promise
   const entries = req.delta
     ? await RevokedCertificatesWriter.of(await deltaEntries(deps, ca, scope, previous!, source, now, reasonOf))
     : await RevokedCertificatesWriter.of(completeEntries(source, reasonOf));
+  const readTo = await deps.crls.revocationSequence();
   const idp = scopeExtension(scope);
+  const base = req.delta ? previous!.number : undefined;
 
-  const crl = await deps.crls.store(ca.serial, scope, now, async (number) => {
+  const crl = await deps.crls.store(ca.serial, scope, now, async (number, newest) => {
+    if (newest && overtakes(newest, readFrom, base)) throw new Overtaken();
+    // §5.1.2.4: the issue date, so taken under the lock that orders the numbers; never before the newest.
+    const signedAt = wholeSeconds(deps.clock.now());
+    const thisUpdate = new Date(Math.max(signedAt.getTime(), now.getTime(), newest?.thisUpdate.getTime() ?? 0));
+    const nextUpdate = new Date(thisUpdate.getTime() + req.expiresSeconds * 1000);
     const signed = await signCrl(
       {
-        issuer,
-        authorityKeyId: keyId,
+        issuer: signing.issuer,
+        authorityKeyId: signing.keyId,
         number: BigInt(number),
-        thisUpdate: now,
+        thisUpdate,
         nextUpdate,
         entries,
         ...(idp ? { issuingDistributionPoint: idp } : {}),
-        ...(req.delta ? { baseCrlNumber: BigInt(previous!.number) } : {}),
+        ...(base !== undefined ? { baseCrlNumber: BigInt(base) } : {}),
       },
       req.signer,
       ca.signatureHash ?? undefined,
     );
-    return { delta: Boolean(req.delta), baseNumber: req.delta ? previous!.number : null, thisUpdate: now, nextUpdate, der: signed.der };
+    return { delta: Boolean(req.delta), baseNumber: base ?? null, thisUpdate, nextUpdate, der: signed.der, revocationSeq: readTo };
   });
   return { crl, entryCount: entries.count };
 }
