@@ -1,11 +1,11 @@
 // The benchmark's ceiling: the same Fastify setup as `tsca serve` (createFastify from dist/tsca-server.mjs,
-// same logger and options) answering every GET and POST with a fixed 500-byte body. Run by bench/ocsp.mjs
-// as its own process; prints {"port": N} when listening.
+// same logger, options and connection limits from the same settings) answering every GET and POST with a
+// fixed 500-byte body. Run by bench/ocsp.mjs as its own process; prints {"port": N} when listening.
 import { pino } from "pino";
-import { createFastify } from "../dist/tsca-server.mjs";
+import { createFastify, httpLimits } from "../dist/tsca-server.mjs";
 
 const body = Buffer.alloc(500, 0x5a);
-const app = createFastify(pino({ level: "warn" }));
+const app = createFastify(pino({ level: "warn" }), httpLimits());
 await app.register(async (scope) => {
   // Like the OCSP routes: the body is read into a Buffer whatever its type.
   scope.removeAllContentTypeParsers();

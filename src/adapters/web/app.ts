@@ -6,8 +6,13 @@
  * Request logging is off unless asked for: at OCSP volumes a log line per request would cost more than the
  * answer. Errors, warnings and the access log (when on) are structured pino lines without secrets: no
  * request bodies, no keys, no database URL.
+ *
+ * Hostile clients (issue 14) cannot hold the server's sockets and memory: every request must arrive whole
+ * within its time limits, a silent connection is closed, and connections beyond a cap are closed as they
+ * are accepted (see HttpLimits and docs/ocsp.md, "Resource limits").
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { HttpLimits } from "./http-limits.js";
 import { ocspRoutes, type OcspService } from "./ocsp-routes.js";
 
 export interface Health {
@@ -21,25 +26,46 @@ export interface WebDeps {
   ocsp: OcspService;
   health: () => Health;
   accessLog: boolean;
+  limits: HttpLimits;
   /** Further surfaces (the CRL plugin) registered by the composition root. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
 /** Server options shared with the benchmark's ceiling server, so both measure the same framework setup. */
-export function createFastify(logger: FastifyBaseLogger): FastifyInstance {
-  return Fastify({
+export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits): FastifyInstance {
+  const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
-    // Long enough for a pool of OCSP clients behind a load balancer to reuse connections.
-    keepAliveTimeout: 65_000,
+    // Between requests on a kept-alive connection; long enough for a pool of OCSP clients behind a load
+    // balancer to reuse connections (RFC 9112 §9.3 leaves the idle time to the server).
+    keepAliveTimeout: limits.idleTimeoutMs,
+    // Socket inactivity while a request or its response is under way: a client that stops reading.
+    connectionTimeout: limits.idleTimeoutMs,
+    // Whole request, headers and body: a client that trickles its body a byte at a time (slowloris).
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default), so it bounds their precision.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     return503OnClosing: true,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
+  // Node closes connections beyond the cap as soon as it accepts them; the kept ones are served as usual.
+  app.server.maxConnections = limits.maxConnections;
+  let lastDropLog = -Infinity;
+  app.server.on("drop", () => {
+    const now = Date.now();
+    if (now - lastDropLog < 10_000) return;
+    lastDropLog = now;
+    logger.warn({ maxConnections: limits.maxConnections }, "connection refused: too many open connections");
+  });
+  return app;
 }
 
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
-  const app = createFastify(deps.logger);
+  const app = createFastify(deps.logger, deps.limits);
   if (deps.accessLog)
     app.addHook("onResponse", async (req, reply) => {
       req.log.info(

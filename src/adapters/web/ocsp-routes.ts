@@ -18,9 +18,9 @@ import { MAX_OCSP_REQUEST_BYTES } from "../../core/revocation/ocsp-request.js";
 import type { OcspScope } from "../../core/ports/ocsp-status-repository.js";
 
 export interface OcspService {
-  /** The answer from memory for a request seen before, by its exact encoding; undefined when not there. */
-  cached(caHex: string, scope: OcspScope, requestKey: string): OcspAnswer | undefined;
-  respond(caHex: string, scope: OcspScope, request: Buffer, requestKey?: string): Promise<OcspAnswer>;
+  /** The answer from memory for a cacheable DER request, synchronously; undefined when not there. */
+  cached(caHex: string, scope: OcspScope, request: Buffer): OcspAnswer | undefined;
+  respond(caHex: string, scope: OcspScope, request: Buffer): Promise<OcspAnswer>;
 }
 
 export interface OcspRoutesOptions {
@@ -28,7 +28,10 @@ export interface OcspRoutesOptions {
 }
 
 const CONTENT_TYPE = "application/ocsp-response";
-/** Bodies up to this size reach the parser (which refuses anything over MAX_OCSP_REQUEST_BYTES); larger ones are cut off unread. */
+/**
+ * GET: base64 text up to this length is decoded (the parser refuses anything over MAX_OCSP_REQUEST_BYTES).
+ * POST bodies over MAX_OCSP_REQUEST_BYTES are cut off unread, so a connection never buffers more than that.
+ */
 const BODY_LIMIT = MAX_OCSP_REQUEST_BYTES * 4;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
@@ -68,7 +71,7 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
   const throttle = new LogThrottle(10_000);
   // Encapsulated in this plugin: OCSP bodies are raw DER whatever the content type says.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: MAX_OCSP_REQUEST_BYTES }, (_req, body, done) => done(null, body));
 
   const logStatus = (req: FastifyRequest, ca: string, scope: OcspScope, result: OcspAnswer): void => {
     if (result.status === "successful") return;
@@ -82,8 +85,8 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
     const post = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
       const ca = (req.params as { ca: string }).ca;
       const der = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      // The steady state: answered from memory, synchronously, by the request's exact bytes.
-      const hit = der.length <= MAX_OCSP_REQUEST_BYTES ? opts.ocsp.cached(ca, scope, der.toString("latin1")) : undefined;
+      // The steady state: answered from memory, synchronously.
+      const hit = opts.ocsp.cached(ca, scope, der);
       if (hit) return send(reply, hit, false);
       return opts.ocsp.respond(ca, scope, der).then((result) => {
         logStatus(req, ca, scope, result);
@@ -97,13 +100,11 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
       // Fastify has percent-decoded the wildcard once; a `/` inside the base64 is simply part of it.
       const raw = (req.params as { "*": string })["*"];
       const encoded = raw.includes(" ") ? raw.replace(/ /g, "+") : raw;
-      // GET requests are keyed by their base64 text, so a repeated one is not even decoded.
-      const key = `b64:${encoded}`;
-      const hit = encoded.length <= BODY_LIMIT ? opts.ocsp.cached(ca, scope, key) : undefined;
-      if (hit) return send(reply, hit, true);
       const valid = encoded.length > 0 && encoded.length <= BODY_LIMIT && BASE64.test(encoded);
       const der = valid ? Buffer.from(encoded, "base64") : Buffer.alloc(0);
-      return opts.ocsp.respond(ca, scope, der, valid ? key : undefined).then((result) => {
+      const hit = opts.ocsp.cached(ca, scope, der);
+      if (hit) return send(reply, hit, true);
+      return opts.ocsp.respond(ca, scope, der).then((result) => {
         logStatus(req, ca, scope, result);
         return send(reply, result, true);
       });

@@ -17,7 +17,10 @@ import type { RevocationChange, RevocationChangeFeed } from "../../../../src/cor
 import type { Signer } from "../../../../src/core/ports/signer.js";
 import { OcspIssuers } from "../../../../src/core/revocation/ocsp-issuers.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder, type OcspAnswer } from "../../../../src/core/revocation/ocsp-responder.js";
+import { statusKey } from "../../../../src/core/revocation/ocsp-response-cache.js";
 import { parseCertificate } from "../../../../src/core/x509/certificate.js";
+import { explicit, octetString, oid, sequence } from "../../../../src/core/x509/der.js";
+import { children, parseDer } from "../../../../src/core/x509/der-reader.js";
 import { openssl } from "../../../helpers/cli.js";
 import { opensslCa, type OpensslCa } from "../../../helpers/openssl-ca.js";
 
@@ -295,5 +298,33 @@ describe("OcspResponder", () => {
     s.setGate({ promise: Promise.reject(new Error("db down")), resolve: () => undefined });
     const down = await s.ask(req);
     expect([down.status, down.der.toString("hex")]).toEqual(["tryLater", "30030a0103"]);
+  });
+  it("answers distinct padded requests for one certificate from one kept response, and keeps a bounded number of spellings", async () => {
+    const s = setup({ responsesPerCertificate: 2 });
+    s.db.set("0A", good);
+    await s.responder.sync();
+    const plain = request(["-serial", "0x0A", "-no_nonce"]);
+    const first = await s.ask(plain);
+    // The same CertID with an unknown non-critical extension of a different size each time (RFC 6960 §4.1.2).
+    const id = children(children(children(children(parseDer(plain))[0]!)[0]!)[0]!)[0]!.raw;
+    const padded = (n: number): Buffer =>
+      sequence(sequence(sequence(sequence(id)), explicit(2, sequence(sequence(oid("1.3.6.1.4.1.55555.1"), octetString(Buffer.alloc(n)))))));
+    for (let n = 1; n <= 50; n++) {
+      const r = await s.ask(padded(n));
+      expect(r.source).toBe("cache");
+      expect(r.der.equals(first.der)).toBe(true);
+    }
+    expect(s.counts).toMatchObject({ lookups: 1, signatures: 1 });
+    // The synchronous hot path serves plain requests and leaves the rest to the full path.
+    expect(s.responder.cached(serial, "cert", plain)?.der.equals(first.der)).toBe(true);
+    expect(s.responder.cached(serial, "cert", padded(8))).toBeUndefined();
+    // Other spellings of the CertID each get a response; at most two are kept per certificate.
+    for (const digest of ["-sha256", "-sha384", "-sha512"])
+      expect((await s.ask(request([digest, "-serial", "0x0A", "-no_nonce"]))).source).toBe("signed");
+    expect(s.responder.cache.get(statusKey(serial, "cert", "0A"))!.responses.size).toBe(2);
+    // Serials never issued are answered and leave nothing behind.
+    const bytes = s.responder.cache.bytes;
+    for (let i = 0; i < 20; i++) await s.ask(request(["-serial", `0x${(0x1000 + i).toString(16)}`, "-no_nonce"]));
+    expect([s.responder.cache.size, s.responder.cache.bytes]).toEqual([1, bytes]);
   });
 });
