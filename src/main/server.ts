@@ -4,35 +4,68 @@
  * and the OCSP key directory with the key host (DESIGN principle 1).
  *
  * With `--workers N > 1` this process becomes a node:cluster primary that forks N workers (each a full
- * server on the shared port), restarts a worker that dies, gives up when they keep dying, and forwards
- * SIGTERM/SIGINT for a graceful stop: stop accepting, finish in-flight requests, close the database.
+ * server on the shared port), restarts a worker that dies or does not report "listening" in time, gives up
+ * when they keep dying, and forwards SIGTERM/SIGINT for a graceful stop: stop accepting, finish in-flight
+ * requests, close the database.
  *
  * Revocation freshness: every worker polls the revocation change feed every TSCA_OCSP_POLL_INTERVAL ms
  * (default 500). A revocation committed to the database is therefore reflected by every worker on every
  * host within one interval plus one query; a worker that cannot read the feed for max(5 s, 10 intervals)
- * stops answering from memory (then from the database, or tryLater when that is down) and reports itself
- * unhealthy on /healthz.
+ * stops trusting its memory (it asks the database, and answers from memory only while that fails) and
+ * reports itself unhealthy on /healthz.
+ *
+ * Database outages (issue 14): the server outlives its database. Start-up with the database unreachable
+ * keeps retrying with backoff (one warn line per failed attempt) and serves meanwhile — /healthz 503, OCSP
+ * tryLater, CRLs 503 — and a database that goes away later is noticed by the poll; the pool reconnects by
+ * itself once it is back. Every wait for the database is bounded by TSCA_DATABASE_TIMEOUT.
  */
 import cluster from "node:cluster";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import type { ServeOptions } from "../adapters/cli/context.js";
 import { SqlCaRepository } from "../adapters/db/ca-repository.js";
-import { openDatabase } from "../adapters/db/connection.js";
+import { prepareDatabase } from "../adapters/db/connection.js";
 import { SqlCrlRepository } from "../adapters/db/crl-repository.js";
 import { SqlOcspResponderRepository } from "../adapters/db/ocsp-responder-repository.js";
 import { SqlOcspStatusRepository } from "../adapters/db/ocsp-status-repository.js";
 import { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
 import { buildApp, createFastify } from "../adapters/web/app.js";
+import type { HttpLimits } from "../adapters/web/http-limits.js";
 import { crlRoutes } from "../adapters/web/crl-routes.js";
-import { loadSettings } from "../config/settings.js";
+import { loadSettings, type Settings } from "../config/settings.js";
 import { TscaError } from "../core/errors.js";
 import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
 
 export { createFastify };
 
+/** The connection limits of `tsca serve` from settings; exported for the benchmark's ceiling server. */
+export function httpLimits(settings: Settings = loadSettings()): HttpLimits {
+  return {
+    headersTimeoutMs: settings.httpHeadersTimeout,
+    requestTimeoutMs: settings.httpRequestTimeout,
+    idleTimeoutMs: settings.httpIdleTimeout,
+    maxConnections: settings.httpMaxConnections,
+  };
+}
+
 const GRACE_MS = 15_000;
+
+/** Start-up retries while the database is unavailable: the first wait, doubled up to the cap, ±20 %. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * A worker must report "listening" within this long plus two database timeouts (it listens after its first
+ * attempt to reach the database, or one timeout, whichever comes first); otherwise it is replaced.
+ */
+const WORKER_START_MS = 30_000;
+
+/** What a worker tells the primary over the cluster IPC channel. */
+interface WorkerMessage {
+  tsca: "listening";
+}
 
 function makeLogger(): Logger {
   return pino({
@@ -70,15 +103,30 @@ function untilSignal(logger: Logger, started: () => boolean): Promise<NodeJS.Sig
   });
 }
 
+/** The user-safe sentence of an error plus its driver cause (no secrets: pg messages name no password). */
+function reason(e: unknown): string {
+  const cause = (e as { cause?: unknown }).cause;
+  const detail = cause instanceof Error ? cause.message : undefined;
+  const message = e instanceof Error ? e.message : String(e);
+  return detail && detail !== message ? `${message} (${detail})` : message;
+}
+
+/** Waits `ms`; resolves early (without error) when `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch(() => undefined);
+}
+
 /** One server in this process: the whole life from settings to graceful shutdown. */
 async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   // Listen for signals from the start: one that arrives while starting stops the server right after.
   let listening = false;
   const signalled = untilSignal(logger, () => listening);
   const settings = loadSettings();
-  const db = await openDatabase(settings.databaseUrl);
+  // No round trip yet for PostgreSQL: start-up below reaches the database, retrying while it cannot.
+  const db = await prepareDatabase(settings.databaseUrl, { timeoutMs: settings.databaseTimeout });
+  const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  let started: Promise<void> = Promise.resolve();
   try {
     const clock = { now: () => new Date() };
     const cas = new SqlCaRepository(db.db);
@@ -89,48 +137,94 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     const staleAfterMs = Math.max(5_000, settings.ocspPollInterval * 10);
     const responder = new OcspResponder(
       { clock, statuses: new SqlOcspStatusRepository(db.db), changes: new SqlRevocationChangeFeed(db.db), issuers },
-      { ...DEFAULT_RESPONDER_OPTIONS, cacheSize: settings.ocspCacheSize, staleAfterMs },
+      {
+        ...DEFAULT_RESPONDER_OPTIONS,
+        cacheSize: settings.ocspCacheSize,
+        cacheBytes: settings.ocspCacheBytes,
+        staleAfterMs,
+        deadlineMs: settings.databaseTimeout,
+      },
     );
-    await responder.sync();
-    for (const issuer of await issuers.warm())
-      if (issuer.problem) logger.warn({ ca: issuer.ca.serial }, issuer.problem);
-      else
-        logger.info(
-          { ca: issuer.ca.serial, name: issuer.ca.name, responderValidUntil: issuer.key?.notAfter.toISOString() },
-          "OCSP responder loaded",
-        );
 
     // The change-feed poll: a failure is logged once when it starts and once when it ends.
     let failing = false;
     const poll = async (): Promise<void> => {
       try {
         const applied = await responder.sync();
-        if (failing) logger.info("revocation change feed readable again");
+        if (failing) logger.info("database available again: revocation change feed readable");
         failing = false;
         if (applied) logger.debug({ applied }, "revocation changes applied");
       } catch (e) {
+        if (stopping.signal.aborted) return;
         if (!failing)
-          logger.warn({ err: (e as Error).message }, "cannot read the revocation change feed; answers will come from the database");
+          logger.warn(
+            { err: reason(e) },
+            "database unavailable: cannot read the revocation change feed; OCSP answers from memory while valid, else tryLater",
+          );
         failing = true;
       } finally {
-        if (!stopped) timer = setTimeout(() => void poll(), settings.ocspPollInterval);
+        if (!stopping.signal.aborted) timer = setTimeout(() => void poll(), settings.ocspPollInterval);
       }
     };
-    timer = setTimeout(() => void poll(), settings.ocspPollInterval);
+
+    // Start-up: schema check, first read of the change feed, responder keys. Retried with backoff for as
+    // long as the database cannot be used; the poll takes over once it succeeded.
+    let ready = false;
+    let attempted!: () => void;
+    const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
+    const startUp = async (): Promise<void> => {
+      for (let attempt = 1, wait = RETRY_FIRST_MS; !stopping.signal.aborted; attempt++, wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+        try {
+          await db.migrate();
+          await responder.sync();
+          for (const issuer of await issuers.warm())
+            if (issuer.problem) logger.warn({ ca: issuer.ca.serial }, issuer.problem);
+            else
+              logger.info(
+                { ca: issuer.ca.serial, name: issuer.ca.name, responderValidUntil: issuer.key?.notAfter.toISOString() },
+                "OCSP responder loaded",
+              );
+          ready = true;
+          attempted();
+          if (attempt > 1) logger.info({ attempt }, "database available: serving normally");
+          if (!stopping.signal.aborted) timer = setTimeout(() => void poll(), settings.ocspPollInterval);
+          return;
+        } catch (e) {
+          attempted();
+          if (stopping.signal.aborted) return;
+          const retryInMs = Math.round(wait * (0.8 + Math.random() * 0.4));
+          logger.warn({ attempt, retryInMs, err: reason(e) }, "cannot use the database; retrying");
+          await pause(retryInMs, stopping.signal);
+        }
+      }
+    };
+    started = startUp();
 
     const app = await buildApp({
       logger,
       ocsp: responder,
       accessLog: options.accessLog,
+      limits: httpLimits(settings),
       health: () => {
         const age = responder.syncAge();
+        const database = ready && !failing;
         return {
-          ok: responder.fresh(),
-          detail: { revocationFeedAgeMs: Number.isFinite(age) ? age : null, cachedCertificates: responder.cache.size },
+          ok: database && responder.fresh(),
+          detail: {
+            database: database ? "ok" : "unavailable",
+            revocationFeedAgeMs: Number.isFinite(age) ? age : null,
+            cachedCertificates: responder.cache.size,
+            cachedBytes: responder.cache.bytes,
+          },
         };
       },
       plugins: [(a) => crlRoutes(a, { crls: new SqlCrlRepository(db.db), cas })],
     });
+    // Normally the database answers at once and the first requests find everything loaded; when it does
+    // not, serve anyway (tryLater, 503) once the first attempt failed or one database timeout has passed.
+    const raceOver = new AbortController();
+    await Promise.race([firstAttempt, pause(settings.databaseTimeout, raceOver.signal)]);
+    raceOver.abort();
     try {
       await app.listen({ host: options.host, port: options.port });
     } catch (e) {
@@ -150,13 +244,16 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         port,
         pollIntervalMs: settings.ocspPollInterval,
         staleAfterMs,
+        database: ready ? "ok" : "unavailable",
       },
       "listening",
     );
+    // The callback keeps a closed channel (the primary is gone) from becoming an 'error' event.
+    if (cluster.isWorker) process.send?.({ tsca: "listening" } satisfies WorkerMessage, undefined, {}, () => undefined);
 
     const signal = await signalled;
     logger.info({ signal }, "shutting down");
-    stopped = true;
+    stopping.abort();
     clearTimeout(timer);
     const force = setTimeout(() => {
       logger.warn("in-flight requests did not finish in time; closing connections");
@@ -166,23 +263,42 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     clearTimeout(force);
     logger.info("stopped");
   } finally {
-    stopped = true;
+    stopping.abort();
     clearTimeout(timer);
+    // Waits at most about one database timeout for a query still under way; a start-up attempt still
+    // running then fails at its next step and ends.
     await db.close();
+    await started;
     // A cluster worker's IPC channel to the primary would keep it alive after a clean stop.
     if (cluster.isWorker) process.disconnect?.();
   }
 }
 
-/** The cluster primary: forks, restarts and stops workers; serves nothing itself. */
+/** The cluster primary: forks, watches, restarts and stops workers; serves nothing itself. */
 function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
+  // Settings are checked here once, so a bad value is one sentence instead of N failing workers.
+  const startDeadlineMs = WORKER_START_MS + 2 * loadSettings().databaseTimeout;
   return new Promise((resolve, reject) => {
     let stopping = false;
     let failure: TscaError | undefined;
     let crashes: number[] = [];
+    const deadlines = new Map<number, NodeJS.Timeout>();
     const live = (): number => Object.keys(cluster.workers ?? {}).length;
+    const fork = (): void => {
+      const worker = cluster.fork();
+      // A worker that never reports "listening" is stuck (issue 14: workers that hung without serving).
+      deadlines.set(
+        worker.id,
+        setTimeout(() => {
+          if (stopping) return;
+          logger.error({ worker: worker.id, waitedMs: startDeadlineMs }, "worker did not start listening in time; replacing it");
+          worker.process.kill("SIGKILL");
+        }, startDeadlineMs),
+      );
+    };
     const stopAll = (): void => {
       stopping = true;
+      for (const t of deadlines.values()) clearTimeout(t);
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
       setTimeout(() => {
         for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
@@ -203,7 +319,14 @@ function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
       logger.info({ signal }, "stopping workers");
       stopAll();
     };
+    cluster.on("message", (worker, message: unknown) => {
+      if ((message as Partial<WorkerMessage> | undefined)?.tsca !== "listening") return;
+      clearTimeout(deadlines.get(worker.id));
+      deadlines.delete(worker.id);
+    });
     cluster.on("exit", (worker, code, signal) => {
+      clearTimeout(deadlines.get(worker.id));
+      deadlines.delete(worker.id);
       if (stopping) {
         if (live() === 0) finish();
         return;
@@ -217,13 +340,13 @@ function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
         return;
       }
       setTimeout(() => {
-        if (!stopping) cluster.fork();
+        if (!stopping) fork();
       }, 500);
     });
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     logger.info({ workers: options.workers, host: options.host, port: options.port }, "starting workers");
-    for (let i = 0; i < options.workers; i++) cluster.fork();
+    for (let i = 0; i < options.workers; i++) fork();
   });
 }
 
@@ -232,6 +355,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   try {
     if (cluster.isPrimary && options.workers > 1) await runPrimary(options, logger);
     else await runServer(options, logger);
+  } catch (e) {
+    if (!cluster.isWorker) throw e;
+    // A worker that cannot serve says why in the log and exits non-zero, so the primary replaces it (and
+    // gives up if that keeps happening); its IPC channel would otherwise keep it alive doing nothing.
+    logger.error({ code: (e as Partial<TscaError>).code, err: reason(e) }, "worker failed");
+    logger.flush();
+    process.exit(1);
   } finally {
     logger.flush();
   }

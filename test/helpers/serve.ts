@@ -26,7 +26,11 @@ export async function startServe(t: TscaEnv, args: string[] = [], timeoutMs = 20
   proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tsca serve did not start: ${err}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A server that never says "listening" must not outlive the test (its workers exit with it).
+      proc.kill("SIGKILL");
+      reject(new Error(`tsca serve did not start: ${err}`));
+    }, timeoutMs);
     proc.stdout!.on("data", (d: Buffer) => {
       buf += d.toString();
       let nl: number;

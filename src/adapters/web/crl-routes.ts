@@ -12,9 +12,16 @@
  * memory for `cacheSeconds` (never beyond the CRL's nextUpdate), so a steady stream of requests costs no
  * database round trip; clients may cache until nextUpdate (Cache-Control max-age) and revalidate with
  * the ETag, which names the CA, scope and CRL number.
+ *
+ * When the database fails or times out, a CRL or CA certificate looked up before is still served: a CRL
+ * until its nextUpdate (it is signed and says how long it may be used, RFC 5280 §5.1.2.5), a CA certificate
+ * as long as the process runs. Anything else is 503 problem+json (RFC 9457) with Retry-After
+ * (RFC 9110 §10.2.3), and nothing about the failure is cached, so the first request after the database
+ * returns reads it again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
+import { isTscaError, type ErrorKind } from "../../core/errors.js";
 import type { CaRepository } from "../../core/ports/ca-repository.js";
 import type { CrlRepository, StoredCrl } from "../../core/ports/crl-repository.js";
 import { crlScope, type CrlScope } from "../../core/revocation/crl-scope.js";
@@ -41,7 +48,25 @@ interface Served {
 interface CacheEntry {
   until: number;
   value: Promise<Served | undefined>;
+  /** The last value actually read, kept to answer while the database is unavailable. */
+  read?: Served;
 }
+
+/** HTTP status per error kind (docs/errors.md). */
+const STATUS: Record<ErrorKind, number> = {
+  usage: 400,
+  invalid: 400,
+  "not-found": 404,
+  conflict: 409,
+  forbidden: 403,
+  unavailable: 503,
+};
+
+/** Seconds a client is asked to wait after a 503 (RFC 9110 §10.2.3); about one database timeout. */
+const RETRY_AFTER_SECONDS = 5;
+
+/** How long a stale value served during a database failure is kept before the database is asked again. */
+const STALE_RETRY_MS = 1_000;
 
 const SCOPES: Record<string, CrlScope> = { user: crlScope("user"), ca: crlScope("ca") };
 
@@ -78,22 +103,50 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
   const now = opts.now ?? (() => new Date());
   const cache = new Map<string, CacheEntry>();
 
-  /** Single-flight cached lookup: concurrent misses share one query; failures are not cached. */
+  /**
+   * Single-flight cached lookup: concurrent misses share one query; failures are not cached, but while the
+   * database is unavailable the value read last is served as long as it is still valid.
+   */
   function cached(key: string, load: () => Promise<Served | undefined>): Promise<Served | undefined> {
     const t = now().getTime();
     const hit = cache.get(key);
     if (hit && hit.until > t) return hit.value;
-    const value = load();
-    const entry: CacheEntry = { until: t + ttl, value };
-    cache.set(key, entry);
-    value.then(
+    const previous = hit?.read;
+    const entry: CacheEntry = { until: t + ttl, value: Promise.resolve(undefined), read: previous };
+    entry.value = load().then(
       (v) => {
+        entry.read = v;
         // Never keep a CRL in memory past its nextUpdate: a newer one is (or should be) stored by then.
         if (v?.nextUpdate) entry.until = Math.min(entry.until, Math.max(v.nextUpdate.getTime(), t + 1000));
+        return v;
       },
-      () => cache.delete(key),
+      (e: unknown) => {
+        const stillValid = previous && (!previous.nextUpdate || previous.nextUpdate.getTime() > now().getTime());
+        if (stillValid && isTscaError(e) && e.kind === "unavailable") {
+          entry.until = t + STALE_RETRY_MS;
+          return previous;
+        }
+        if (previous) entry.until = 0;
+        else if (cache.get(key) === entry) cache.delete(key);
+        throw e;
+      },
     );
-    return value;
+    cache.set(key, entry);
+    return entry.value;
+  }
+
+  /** A failed lookup as problem+json; the detail is the error's one sentence, never a driver message. */
+  function failed(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+    if (isTscaError(e)) {
+      const status = STATUS[e.kind];
+      if (status === 503) {
+        request.log.debug({ code: e.code, err: (e.cause as Error | undefined)?.message }, "CRL route: database unavailable");
+        reply.header("retry-after", String(RETRY_AFTER_SECONDS));
+      }
+      return problem(reply, status, status === 503 ? "Service Unavailable" : "Error", e.message, e.code);
+    }
+    request.log.error({ err: e }, "CRL route failed");
+    return problem(reply, 500, "Internal Server Error", "An unexpected error occurred.", "ERR_INTERNAL");
   }
 
   const caBySerial = async (hex: string): Promise<CertificateAuthority | undefined> => {
@@ -126,12 +179,17 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
       const pem = wantsPem(request);
       if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
       const hex = request.params.ca;
-      const served = await cached(`crl:${scopeName}:${kind}:${hex.toUpperCase()}`, async () => {
-        const ca = await caBySerial(hex);
-        if (!ca) return undefined;
-        const crl = await opts.crls.latest(ca.serial, SCOPES[scopeName]!, kind);
-        return crl ? fromCrl(ca, kind === "delta" ? `${scopeName}-delta` : scopeName, crl) : undefined;
-      });
+      let served: Served | undefined;
+      try {
+        served = await cached(`crl:${scopeName}:${kind}:${hex.toUpperCase()}`, async () => {
+          const ca = await caBySerial(hex);
+          if (!ca) return undefined;
+          const crl = await opts.crls.latest(ca.serial, SCOPES[scopeName]!, kind);
+          return crl ? fromCrl(ca, kind === "delta" ? `${scopeName}-delta` : scopeName, crl) : undefined;
+        });
+      } catch (e) {
+        return failed(request, reply, e);
+      }
       if (!served)
         return problem(
           reply,
@@ -156,10 +214,15 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
     if (!m) return problem(reply, 404, "Not Found", "CA certificates are served at /issuer/<CA serial in hex>.der.", "ERR_CA_NOT_FOUND");
     const pem = m[2] === "pem" || wantsPem(request);
     if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
-    const served = await cached(`ca:${m[1]!.toUpperCase()}`, async () => {
-      const ca = await caBySerial(m[1]!);
-      return ca ? fromCa(ca) : undefined;
-    });
+    let served: Served | undefined;
+    try {
+      served = await cached(`ca:${m[1]!.toUpperCase()}`, async () => {
+        const ca = await caBySerial(m[1]!);
+        return ca ? fromCa(ca) : undefined;
+      });
+    } catch (e) {
+      return failed(request, reply, e);
+    }
     if (!served) return problem(reply, 404, "Not Found", `No CA has the serial ${m[1]}.`, "ERR_CA_NOT_FOUND");
     return send(request, reply, served, pem, "application/pkix-cert");
   });

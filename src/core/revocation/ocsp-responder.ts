@@ -10,6 +10,12 @@
  *   memory is not trusted at all when the feed has not been read for `staleAfterMs`: a revocation recorded
  *   in the database is visible after at most one poll interval, and never later than `staleAfterMs`.
  *
+ * When the database fails or does not answer within `deadlineMs`, a response signed earlier for the same
+ * CertID is served while it is still valid (it is a signed statement good until its nextUpdate, which
+ * clients and HTTP caches rely on anyway, RFC 5019 §6.2); without one the answer is tryLater (RFC 6960
+ * §2.3). After a failed status lookup, memory is used without asking the database again until the change
+ * feed is read successfully, so an outage neither delays nor multiplies requests.
+ *
  * Status per CertID: good, revoked (time, reason, invalidityDate) or unknown — unknown for a serial the CA
  * never issued and for a CertID of another issuer (§2.2). A request that names no certificate of this CA
  * at all, or a CA tsca does not know, gets unauthorized (§2.3).
@@ -20,10 +26,10 @@ import type { Clock } from "../ports/clock.js";
 import type { OcspScope, OcspStatusRepository, RecordedRevocation } from "../ports/ocsp-status-repository.js";
 import type { RevocationChange, RevocationChangeFeed } from "../ports/revocation-change-feed.js";
 import { REASONS, type RevocationReason } from "./reasons.js";
-import type { CertId } from "./ocsp-cert-id.js";
 import type { OcspIssuer, OcspIssuers } from "./ocsp-issuers.js";
+import { plainCertId } from "./ocsp-plain-request.js";
 import { MAX_OCSP_REQUEST_BYTES, parseOcspRequest, type OcspRequest } from "./ocsp-request.js";
-import { OcspResponseCache, statusKey, type CachedResponse, type StatusEntry } from "./ocsp-response-cache.js";
+import { OcspResponseCache, ownCopy, statusKey, type CachedResponse, type StatusEntry } from "./ocsp-response-cache.js";
 import {
   encodeSingleResponse,
   OCSP_ERROR_RESPONSES,
@@ -51,9 +57,16 @@ export interface OcspResponderOptions {
   staleAfterMs: number;
   /** Re-read a status from the database after this long even without a reported change (defence in depth). */
   statusMaxAgeMs: number;
+  /** Certificates kept in memory. */
   cacheSize: number;
+  /** Estimated bytes kept in memory (see OcspResponseCache); the bound that hostile traffic meets first. */
+  cacheBytes: number;
+  /** Signed responses kept per certificate, one per CertID encoding (hash algorithm, serial spelling). */
+  responsesPerCertificate: number;
   /** Changes fetched per query while catching up. */
   changeBatch: number;
+  /** The longest an answer waits for the database in all (0: no limit); then tryLater (RFC 6960 §2.3). */
+  deadlineMs: number;
 }
 
 export const DEFAULT_RESPONDER_OPTIONS: OcspResponderOptions = {
@@ -61,8 +74,15 @@ export const DEFAULT_RESPONDER_OPTIONS: OcspResponderOptions = {
   staleAfterMs: 5_000,
   statusMaxAgeMs: 3_600_000,
   cacheSize: 100_000,
+  cacheBytes: 64 * 1024 * 1024,
+  // SHA-1 and SHA-256 CertIDs, each with and without NULL parameters: what real clients send.
+  responsesPerCertificate: 4,
   changeBatch: 1_000,
+  deadlineMs: 5_000,
 };
+
+/** What `within` returns for work that missed its deadline. */
+const LATE = Symbol("late");
 
 const error = (status: OcspErrorStatus, detail: string): OcspAnswer => ({
   der: OCSP_ERROR_RESPONSES[status],
@@ -80,31 +100,27 @@ function singleStatus(r: RecordedRevocation | undefined): SingleStatus {
 
 const wholeSeconds = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
 
-/** What a cacheable request (one CertID, no nonce) resolved to, kept by its exact bytes. */
-interface ParsedCacheable {
-  caSerial: string;
-  key: string;
-  certIdKey: string;
-}
-
 export class OcspResponder {
   readonly cache: OcspResponseCache;
-  /**
-   * Cacheable requests by their exact bytes: a client asks with the same bytes again and again (RFC 5019
-   * §2.1.1 exists to make GET requests cacheable), so the steady state skips parsing and CertID matching.
-   * What bytes mean never changes, so entries need no invalidation; the size is bounded like the cache.
-   */
-  private readonly parsed = new Map<string, ParsedCacheable>();
   private cursor: number | undefined;
   /** Epoch milliseconds at which the last successful read of the change feed started. */
   private syncedAt = -Infinity;
   private readonly inflight = new Map<string, Promise<OcspAnswer>>();
+  /** The CA of the last cached() call, whose serial spelling (any case, colons) is normalised once. */
+  private lastCaHex = "";
+  private lastCaSerial: string | undefined;
+  /** Set when a status lookup failed; cleared by the next successful read of the change feed. */
+  private databaseDown = false;
 
   constructor(
     private readonly deps: { clock: Clock; statuses: OcspStatusRepository; changes: RevocationChangeFeed; issuers: OcspIssuers },
     private readonly opts: OcspResponderOptions = DEFAULT_RESPONDER_OPTIONS,
   ) {
-    this.cache = new OcspResponseCache(opts.cacheSize);
+    this.cache = new OcspResponseCache({
+      maxEntries: opts.cacheSize,
+      maxBytes: opts.cacheBytes,
+      maxResponsesPerEntry: opts.responsesPerCertificate,
+    });
   }
 
   /** Milliseconds since the last successful read of the change feed began (Infinity before the first). */
@@ -141,6 +157,7 @@ export class OcspResponder {
       if (batch.length < this.opts.changeBatch) break;
     }
     this.syncedAt = started;
+    this.databaseDown = false;
     return applied;
   }
 
@@ -155,27 +172,59 @@ export class OcspResponder {
   }
 
   /**
-   * The answer from memory for a request seen before, found by its exact encoding (`requestKey`: the DER as
-   * latin1, or for GET the base64 text) without decoding or parsing it; undefined when it must take the
-   * full path. Synchronous, so the hot path costs no promise either.
+   * The answer from memory for a cacheable request (one CertID, no nonce) whose response is kept; undefined
+   * when it must take the full path (`respond`). Synchronous, so the hot path costs no promise either.
+   *
+   * Found by what the request asks — CA, scope, serial, CertID encoding — never by the request's bytes:
+   * padding (an unknown non-critical extension, an oversized nonce that RFC 8954 §2.1 says to ignore) makes
+   * any number of distinct requests for one certificate, and keying by bytes let them fill memory (issue 14).
+   * No CertID match is needed here: a response is kept under the exact CertID encoding it was signed for,
+   * which matched this CA's name and key hashes then (RFC 6960 §4.1.1).
    */
-  cached(caHex: string, scope: OcspScope, requestKey: string): OcspAnswer | undefined {
-    const memo = this.parsed.get(`${scope}/${caHex}/${requestKey}`);
-    if (!memo) return undefined;
+  cached(caHex: string, scope: OcspScope, der: Buffer): OcspAnswer | undefined {
+    // Plain requests only (see plainCertId); padded, nonce and multi-CertID ones take the full path, which
+    // parses them once and still finds a kept response for a padded one.
+    const id = der.length <= MAX_OCSP_REQUEST_BYTES ? plainCertId(der) : undefined;
+    if (!id) return undefined;
     const now = this.deps.clock.now().getTime();
-    if (!this.fresh(now)) return undefined;
-    const key = this.deps.issuers.peek(memo.caSerial, now)?.key;
-    const hit = key ? this.cache.get(memo.key)?.responses.get(memo.certIdKey) : undefined;
+    if (!this.usable(now)) return undefined;
+    if (caHex !== this.lastCaHex) {
+      this.lastCaHex = caHex;
+      this.lastCaSerial = sanitizeSerial(caHex);
+    }
+    const caSerial = this.lastCaSerial;
+    const key = caSerial ? this.deps.issuers.peek(caSerial, now)?.key : undefined;
+    if (!key) return undefined;
+    const hit = this.cache.get(statusKey(caSerial!, scope, id.serial))?.responses.get(id.certIdKey);
     return hit && now < hit.expiresAt && hit.signedBy === key ? this.fromCache(hit, now) : undefined;
   }
 
-  /** Answer a DER request; `requestKey` (see `cached`) defaults to the DER itself. */
-  async respond(caHex: string, scope: OcspScope, body: Buffer, requestKey?: string): Promise<OcspAnswer> {
-    // Only request-sized bodies are worth a key; anything larger is refused by the parser anyway.
-    const key = requestKey ?? (body.length <= MAX_OCSP_REQUEST_BYTES ? body.toString("latin1") : undefined);
-    const hit = key !== undefined ? this.cached(caHex, scope, key) : undefined;
-    if (hit) return hit;
-    return this.respondSlow(caHex, scope, body, key !== undefined ? `${scope}/${caHex}/${key}` : "", this.deps.clock.now().getTime());
+  /** Answer a DER request, from memory when possible (the full path looks there too, after parsing once). */
+  respond(caHex: string, scope: OcspScope, body: Buffer): Promise<OcspAnswer> {
+    return this.respondSlow(caHex, scope, body, this.deps.clock.now().getTime());
+  }
+
+  /** Whether signed responses in memory may be served: the feed is fresh, or the database is down. */
+  private usable(now: number): boolean {
+    return this.fresh(now) || this.databaseDown;
+  }
+
+  /** `work`, or LATE when it has not settled by `deadline` (epoch ms); the work itself goes on. */
+  private async within<T>(deadline: number, work: Promise<T>): Promise<T | typeof LATE> {
+    if (!this.opts.deadlineMs) return work;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<typeof LATE>((resolve) => {
+      timer = setTimeout(() => resolve(LATE), Math.max(0, deadline - this.deps.clock.now().getTime()));
+    });
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private late(): OcspAnswer {
+    return error("tryLater", `the database did not answer within ${this.opts.deadlineMs} ms`);
   }
 
   private fromCache(hit: CachedResponse, now: number): OcspAnswer {
@@ -186,7 +235,7 @@ export class OcspResponder {
     return { der: hit.der, status: "successful", source: "cache", http: httpValidity(hit, now) };
   }
 
-  private async respondSlow(caHex: string, scope: OcspScope, body: Buffer, memoKey: string, now: number): Promise<OcspAnswer> {
+  private async respondSlow(caHex: string, scope: OcspScope, body: Buffer, now: number): Promise<OcspAnswer> {
     let req: OcspRequest;
     try {
       req = parseOcspRequest(body);
@@ -195,9 +244,12 @@ export class OcspResponder {
     }
     const caSerial = sanitizeSerial(caHex);
     if (!caSerial) return error("unauthorized", `${caHex}: not a CA serial`);
+    const deadline = now + this.opts.deadlineMs;
     let issuer: OcspIssuer | undefined;
     try {
-      issuer = this.deps.issuers.peek(caSerial, now) ?? (await this.deps.issuers.load(caSerial));
+      const found = this.deps.issuers.peek(caSerial, now) ?? (await this.within(deadline, this.deps.issuers.load(caSerial)));
+      if (found === LATE) return this.late();
+      issuer = found;
     } catch (e) {
       return error("tryLater", `cannot load CA ${caSerial}: ${(e as Error).message}`);
     }
@@ -210,11 +262,7 @@ export class OcspResponder {
       const id = req.certIds[0]!;
       const key = statusKey(caSerial, scope, id.serial);
       const certIdKey = id.raw.toString("latin1");
-      if (matches[0] && memoKey) {
-        if (this.parsed.size >= this.opts.cacheSize) this.parsed.delete(this.parsed.keys().next().value!);
-        this.parsed.set(memoKey, { caSerial, key, certIdKey });
-      }
-      if (this.fresh(now)) {
+      if (this.usable(now)) {
         const hit = this.cache.get(key)?.responses.get(certIdKey);
         if (hit && now < hit.expiresAt && hit.signedBy === issuer.key) return this.fromCache(hit, now);
       }
@@ -222,12 +270,20 @@ export class OcspResponder {
       const flight = `${key}/${certIdKey}`;
       let p = this.inflight.get(flight);
       if (!p) {
-        p = this.signOne(issuer, scope, id, key, certIdKey, false).finally(() => this.inflight.delete(flight));
+        // Only strings are kept for the refresh (see signOne), never the request buffer the CertID came from.
+        p = this.signOne(issuer, scope, certIdKey, id.serial, key, false).finally(() => this.inflight.delete(flight));
         this.inflight.set(flight, p);
       }
-      return p;
+      const answer = await this.within(deadline, p);
+      if (answer !== LATE && answer.status === "successful") return answer;
+      // The database failed or is slow: an earlier response that is still valid beats tryLater.
+      const t = this.deps.clock.now().getTime();
+      const prior = this.cache.get(key)?.responses.get(certIdKey);
+      if (prior && t < prior.expiresAt && prior.signedBy === issuer.key) return this.fromCache(prior, t);
+      return answer === LATE ? this.late() : answer;
     }
-    return this.signLive(issuer, scope, req, matches);
+    const live = await this.within(deadline, this.signLive(issuer, scope, req, matches));
+    return live === LATE ? this.late() : live;
   }
 
   /** Statuses for `serials`, from memory when trusted and young enough, else from the database (stored back). */
@@ -268,23 +324,27 @@ export class OcspResponder {
   private async signOne(
     issuer: OcspIssuer,
     scope: OcspScope,
-    id: CertId,
-    key: string,
     certIdKey: string,
+    serial: string,
+    key: string,
     refresh: boolean,
   ): Promise<OcspAnswer> {
     const signingKey = issuer.key!;
     let statuses;
     try {
-      statuses = await this.statuses(issuer.ca.serial, scope, [id.serial], refresh);
+      statuses = await this.statuses(issuer.ca.serial, scope, [serial], refresh);
     } catch (e) {
+      this.databaseDown = true;
       return error("tryLater", `status lookup failed: ${(e as Error).message}`);
     }
-    const found = statuses.get(id.serial);
+    const found = statuses.get(serial);
     const now = this.deps.clock.now().getTime();
     const { thisUpdate, nextUpdate } = this.validity(issuer, now);
-    const single = encodeSingleResponse(id.raw, singleStatus(found?.status), thisUpdate, nextUpdate);
-    const der = await signOcspResponse(signingKey, thisUpdate, [single]);
+    // The CertID exactly as the client encoded it (§4.2.1), from the latin1 string the cache is keyed by.
+    const single = encodeSingleResponse(Buffer.from(certIdKey, "latin1"), singleStatus(found?.status), thisUpdate, nextUpdate);
+    const signed = await signOcspResponse(signingKey, thisUpdate, [single]);
+    // A response that is kept gets memory of its own (see ownCopy); one that is not is sent as is.
+    const der = found?.entry ? ownCopy(signed) : signed;
     const span = nextUpdate.getTime() - thisUpdate.getTime();
     const cached: CachedResponse = {
       der,
@@ -297,7 +357,11 @@ export class OcspResponder {
       expires: nextUpdate.toUTCString(),
       signedBy: signingKey,
       refreshing: false,
-      refresh: () => this.signOne(issuer, scope, id, key, certIdKey, true).then(() => undefined),
+      // A refresh that could not read the status rejects, so that a later request tries again (fromCache).
+      refresh: () =>
+        this.signOne(issuer, scope, certIdKey, serial, key, true).then((a) => {
+          if (a.status !== "successful") throw new Error(a.detail);
+        }),
     };
     if (found?.entry) this.cache.putResponse(key, found.entry, certIdKey, cached);
     // "unknown" is not kept (see statuses) and not offered to HTTP caches either.
@@ -310,6 +374,7 @@ export class OcspResponder {
     try {
       statuses = await this.statuses(issuer.ca.serial, scope, mine, false);
     } catch (e) {
+      this.databaseDown = true;
       return error("tryLater", `status lookup failed: ${(e as Error).message}`);
     }
     const now = this.deps.clock.now().getTime();
