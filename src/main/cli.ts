@@ -3,7 +3,7 @@
  * CLI together. Everything is created on first use, so `tsca -h` never touches the data directory.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, type Stats } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SqlCaRepository } from "../adapters/db/ca-repository.js";
 import { SqlCertificateRepository } from "../adapters/db/certificate-repository.js";
@@ -25,6 +25,41 @@ function version(): string {
   // This module runs bundled as dist/tsca.mjs, so the package root is one level up.
   const pkg = fileURLToPath(new URL("../package.json", import.meta.url));
   return existsSync(pkg) ? (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version : "0.0.0";
+}
+
+/**
+ * TSCA_HOME holds the database, the keys and the config file: no one else may write to it, or they could
+ * swap the config or the database. A home that group or others can write is made 0700 when this user
+ * owns it (said once on stderr; the next run finds it private); one that is shared (sticky bit, like
+ * /tmp) or owned by someone else is refused. A read-only file system needs no change (nobody can write
+ * there), and a missing home is created 0700 by whatever first needs it.
+ */
+export function secureHome(home: string, stderr: NodeJS.WritableStream): void {
+  let st: Stats;
+  try {
+    st = statSync(home);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new TscaError("ERR_IO", `${home}: Cannot read the TSCA_HOME directory (${(e as NodeJS.ErrnoException).code}).`, { cause: e });
+  }
+  if (!st.isDirectory()) throw new TscaError("ERR_CONFIG", `${home}: TSCA_HOME is not a directory.`);
+  if ((st.mode & 0o022) === 0) return;
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+  const refuse = (why: string, cause?: unknown): TscaError =>
+    new TscaError(
+      "ERR_CONFIG",
+      `${home}: TSCA_HOME is writable by other users (mode ${mode}) and ${why}; make it private (chmod 700) or choose another TSCA_HOME.`,
+      { cause },
+    );
+  if (st.mode & 0o1000) throw refuse("is a shared directory");
+  if (process.getuid && st.uid !== process.getuid()) throw refuse("belongs to another user");
+  try {
+    chmodSync(home, 0o700);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EROFS") return;
+    throw refuse("cannot be changed", e);
+  }
+  stderr.write(`tsca: ${home} was writable by other users (mode ${mode}); its mode is now 0700.\n`);
 }
 
 /** Tests fix time and randomness (golden transcripts); production uses the real ones. */
@@ -65,10 +100,11 @@ export async function main(
   const context = (): Promise<CliContext> =>
     (ctx ??= (async () => {
       const settings = loadSettings();
+      secureHome(settings.home, io.stderr);
       db = await openDatabase(settings.databaseUrl);
       const cas = new SqlCaRepository(db.db);
       const keys = new FileKeyStore(settings.caDir);
-      // Finish or undo CA creations a killed process left half-done (see FileKeyStore).
+      // Finish or undo CA creations a killed or failed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
       return {
         settings,
@@ -85,7 +121,13 @@ export async function main(
       };
     })());
   try {
-    return await runCli(argv, context, { ...io, argv }, version(), LAUNCHERS);
+    const launchers: CliLaunchers = {
+      serve: async (options) => {
+        secureHome(loadSettings().home, io.stderr);
+        await LAUNCHERS.serve!(options);
+      },
+    };
+    return await runCli(argv, context, { ...io, argv }, version(), launchers);
   } finally {
     await db?.close();
   }

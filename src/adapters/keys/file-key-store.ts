@@ -1,32 +1,31 @@
 /**
- * Keys as PKCS#8 PEM files in CA_DIR, named by serial, mode 0600 in a 0700 directory. New keys are first
- * written to CA_DIR/.pending/<SERIAL>.<PID>.key and moved into place by `commit` after the database row
- * exists; `recover` finishes (row exists) or removes (no row) what a killed process left behind, so a
- * key file never outlives a failed CA creation and a committed row always finds its key.
+ * Keys as PKCS#8 PEM files in CA_DIR, named by serial, mode 0600 in a 0700 directory.
+ *
+ * New keys are first written to CA_DIR/.pending/<SERIAL>.<STAMP>.key (written, fsynced, directory fsynced)
+ * and moved into place by `commit` after the database row exists (rename, then CA_DIR fsynced). STAMP
+ * names the staging process by PID, start time and boot (process-stamp.ts), so a reused PID is not
+ * mistaken for it. `recover` finishes (row exists) or removes (no row) what a process that is gone left
+ * behind — killed, or failed to commit — so a key file never outlives a failed CA creation and a
+ * committed row always finds its key by the next command. Errors of the file system are ERR_IO.
  */
 import { createPrivateKey, generateKeyPair, type KeyObject } from "node:crypto";
-import { promises as fs, constants as fsConstants } from "node:fs";
+import { promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { TscaError } from "../../core/errors.js";
 import type { KeySpec, KeyStore, PendingKey } from "../../core/ports/key-store.js";
 import type { Signer } from "../../core/ports/signer.js";
 import { NODE_CURVE } from "../../core/x509/algorithms.js";
+import { ensurePrivateDirectory, fsyncDirectory, ioError, writeNewFileDurably } from "./durable-file.js";
 import { NodeSigner } from "./node-signer.js";
 import { encryptPkcs8 } from "./pkcs8-encryption.js";
+import { ownStamp, parseStamp, stampedProcessMayBeAlive, STAMP_PATTERN } from "./process-stamp.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair) as (type: string, options: object) => Promise<{ privateKey: KeyObject }>;
 
 const PENDING = ".pending";
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** <SERIAL>.<STAMP>.key; older versions wrote <SERIAL>.<PID>.key, which the stamp pattern includes. */
+const PENDING_NAME = new RegExp(`^([0-9A-F]+)\\.(${STAMP_PATTERN})\\.key$`);
 
 /** Translate node:crypto key errors into one clear sentence. */
 export function keyLoadError(e: unknown, passwordGiven: boolean, what: string): TscaError {
@@ -76,39 +75,48 @@ export class FileKeyStore implements KeyStore {
     return join(this.dir, keyRef);
   }
 
-  private async ensureDir(path: string): Promise<void> {
-    await fs.mkdir(path, { recursive: true, mode: 0o700 });
-    // mkdir's mode is filtered by the umask and does not touch existing directories: enforce 0700.
-    await fs.chmod(path, 0o700);
-  }
-
   private async stage(serial: string, key: KeyObject, password: string | undefined): Promise<PendingKey> {
     const pendingDir = join(this.dir, PENDING);
-    await this.ensureDir(this.dir);
-    await this.ensureDir(pendingDir);
     const keyRef = `${serial}.key`;
     const final = join(this.dir, keyRef);
-    const staged = join(pendingDir, `${serial}.${process.pid}.key`);
+    const staged = join(pendingDir, `${serial}.${ownStamp()}.key`);
     const der = key.export({ type: "pkcs8", format: "der" });
     const pem = password !== undefined ? await encryptPkcs8(der, password) : (key.export({ type: "pkcs8", format: "pem" }) as string);
-    const handle = await fs.open(staged, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
     try {
-      await handle.writeFile(pem);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await ensurePrivateDirectory(this.dir);
+      await ensurePrivateDirectory(pendingDir);
+      // Durable before the row is inserted: a row must never outlive its staged key in a crash.
+      await writeNewFileDurably(staged, pem);
+    } catch (e) {
+      throw ioError(pendingDir, "Cannot write the new CA key", e);
     }
+    let committed = false;
     return {
       signer: new NodeSigner(key),
       keyRef,
       encrypted: password !== undefined,
       commit: async () => {
-        await fs.rename(staged, final);
+        await this.moveIntoPlace(staged, final);
+        committed = true;
       },
       abort: async () => {
-        await fs.rm(staged, { force: true });
+        if (!committed) await fs.rm(staged, { force: true });
       },
     };
+  }
+
+  /** The commit of a staged key: rename into CA_DIR, then make the new name durable. */
+  private async moveIntoPlace(staged: string, final: string): Promise<void> {
+    try {
+      await fs.rename(staged, final);
+    } catch (e) {
+      throw ioError(final, "Cannot move the new CA key into place", e);
+    }
+    try {
+      await fsyncDirectory(this.dir);
+    } catch (e) {
+      throw ioError(this.dir, "The new CA key is in place but cannot be flushed to disk", e);
+    }
   }
 
   async generate(serial: string, spec: KeySpec, password?: string): Promise<PendingKey> {
@@ -126,11 +134,18 @@ export class FileKeyStore implements KeyStore {
   }
 
   async load(keyRef: string, password: string | undefined): Promise<Signer> {
+    const path = join(this.dir, keyRef);
     let data: Buffer;
     try {
-      data = await fs.readFile(join(this.dir, keyRef));
+      data = await fs.readFile(path);
     } catch (e) {
-      throw new TscaError("ERR_KEY_NOT_FOUND", `${join(this.dir, keyRef)}: Private key file not found.`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(path, "Cannot read the private key", e);
+      const serial = keyRef.replace(/\.key$/, "");
+      const staged = (await fs.readdir(join(this.dir, PENDING)).catch(() => [] as string[])).some(
+        (f) => PENDING_NAME.exec(f)?.[1] === serial,
+      );
+      const why = staged ? `: it is still in ${PENDING} (its CA creation has not finished)` : "";
+      throw new TscaError("ERR_KEY_NOT_FOUND", `${path}: Private key file not found${why}.`, { cause: e });
     }
     const encrypted = data.toString("latin1").includes("ENCRYPTED PRIVATE KEY");
     if (!encrypted && password !== undefined)
@@ -147,13 +162,19 @@ export class FileKeyStore implements KeyStore {
       return;
     }
     for (const entry of entries) {
-      const m = /^([0-9A-F]+)\.(\d+)\.key$/.exec(entry);
-      if (!m) continue;
-      const pid = Number(m[2]);
-      if (pid === process.pid || pidAlive(pid)) continue; // still being created by a live process
+      const m = PENDING_NAME.exec(entry);
+      const stamp = m ? parseStamp(m[2]!) : undefined;
+      if (!m || !stamp) continue;
       const staged = join(pendingDir, entry);
-      if (await rowExists(m[1]!)) await fs.rename(staged, join(this.dir, `${m[1]}.key`));
-      else await fs.rm(staged, { force: true });
+      try {
+        const { mtimeMs } = await fs.stat(staged);
+        if (stampedProcessMayBeAlive(stamp, mtimeMs)) continue; // still being created
+        if (await rowExists(m[1]!)) await this.moveIntoPlace(staged, join(this.dir, `${m[1]}.key`));
+        else await fs.rm(staged, { force: true });
+      } catch {
+        // Left for a later command: recovery must not stop an unrelated command (read-only or failing
+        // disk, database down); a command that needs this key says that it is missing.
+      }
     }
   }
 }

@@ -4,10 +4,11 @@
  * encrypted (PBES2/AES-256-CBC, see pkcs8-encryption.ts) with its own random 256-bit secret, which is
  * returned for the database row; a copy of the directory alone or of the database alone gives no key.
  * Because the secret is random and full-strength, PBKDF2 stretching adds nothing, so a small iteration
- * count keeps server start-up fast. Files are 0600 in a 0700 directory, written with O_EXCL and fsynced.
+ * count keeps server start-up fast. Files are 0600 in a 0700 directory, written atomically (a fsynced
+ * temporary file renamed into place, then the directory fsynced, see durable-file.ts): never a partial key.
  */
 import { generateKeyPair, randomBytes, type KeyObject } from "node:crypto";
-import { promises as fs, constants as fsConstants } from "node:fs";
+import { promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { TscaError } from "../../core/errors.js";
@@ -15,6 +16,7 @@ import type { KeySpec } from "../../core/ports/key-store.js";
 import type { OcspKeyStore } from "../../core/ports/ocsp-key-store.js";
 import type { Signer } from "../../core/ports/signer.js";
 import { NODE_CURVE } from "../../core/x509/algorithms.js";
+import { ensurePrivateDirectory, isTemporaryFile, systemErrorText, writeFileAtomically } from "./durable-file.js";
 import { parsePrivateKey } from "./file-key-store.js";
 import { NodeSigner } from "./node-signer.js";
 import { encryptPkcs8 } from "./pkcs8-encryption.js";
@@ -23,6 +25,8 @@ const generateKeyPairAsync = promisify(generateKeyPair) as (type: string, option
 
 /** Stretching a random 256-bit secret is pointless; this only keeps the format standard. */
 const SECRET_PBKDF2_ITERATIONS = 2048;
+
+const STALE_TEMPORARY_MS = 3_600_000;
 
 const SAFE_REF = /^[0-9A-Za-z][0-9A-Za-z._-]*\.key$/;
 
@@ -52,18 +56,17 @@ export class FileOcspKeyStore implements OcspKeyStore {
     const secret = randomBytes(32).toString("base64url");
     const keyRef = `${name}.${Date.now().toString(36)}${randomBytes(4).toString("hex")}.key`;
     const pem = await encryptPkcs8(pair.privateKey.export({ type: "pkcs8", format: "der" }), secret, SECRET_PBKDF2_ITERATIONS);
+    const path = this.path(keyRef);
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await fs.chmod(this.dir, 0o700);
-      const handle = await fs.open(this.path(keyRef), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
-      try {
-        await handle.writeFile(pem);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await ensurePrivateDirectory(this.dir);
+      // A full disk or an I/O error must not leave a 0-byte or truncated key under its final name.
+      await writeFileAtomically(path, pem);
     } catch (e) {
-      throw new TscaError("ERR_IO", `${this.dir}: Cannot write the OCSP responder key (check TSCA_OCSP_KEY_DIR).`, { cause: e });
+      // The rename may have happened before the directory fsync failed: no row will name this key.
+      await fs.rm(path, { force: true }).catch(() => undefined);
+      throw new TscaError("ERR_IO", `${this.dir}: Cannot write the OCSP responder key (check TSCA_OCSP_KEY_DIR): ${systemErrorText(e)}.`, {
+        cause: e,
+      });
     }
     return { signer: new NodeSigner(pair.privateKey), keyRef, secret };
   }
@@ -94,6 +97,12 @@ export class FileOcspKeyStore implements OcspKeyStore {
     }
     let removed = 0;
     for (const e of entries) {
+      // A temporary file of a writer killed mid-write (an hour is far beyond any write in progress).
+      if (isTemporaryFile(e) && e.startsWith(`.${name}.`)) {
+        const stat = await fs.stat(join(this.dir, e)).catch(() => undefined);
+        if (stat && Date.now() - stat.mtimeMs > STALE_TEMPORARY_MS) await fs.rm(join(this.dir, e), { force: true });
+        continue;
+      }
       if (!e.startsWith(`${name}.`) || !e.endsWith(".key") || keep.includes(e)) continue;
       await fs.rm(join(this.dir, e), { force: true });
       removed++;

@@ -1,9 +1,9 @@
 /**
  * What creating a CA means, whether it is made (init_ca) or imported (import_ca): the name rules, the URLs
  * it adds to what it signs, and the one protocol that stores it — the row is inserted while the key is
- * still pending, then the key is committed; any failure before aborts the key (see ports/key-store.ts).
+ * still pending, then the key is committed (see storeNewCa and ports/key-store.ts).
  */
-import { TscaError } from "../errors.js";
+import { TscaError, isTscaError, type ErrorKind } from "../errors.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 import type { PendingKey } from "../ports/key-store.js";
 import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
@@ -42,19 +42,47 @@ export function signUrlFields(
   };
 }
 
-/** Build the CA from its pending key, insert the row, then commit the key; abort the key on any failure. */
+/** Refusals that prove the row was not stored; any other failure of the insert may have stored it. */
+const DEFINITE_REFUSAL: ReadonlySet<ErrorKind> = new Set(["usage", "invalid", "not-found", "conflict", "forbidden"]);
+
+/**
+ * Build the CA from its pending key, insert the row, then commit the key. Whole CA or nothing:
+ * - a failure before the insert, or an insert the database refused (name or serial taken), aborts the key;
+ * - an insert that failed otherwise (I/O error, lost connection, an fsync that failed after the commit
+ *   record was written) may or may not have stored the row, and a failed commit leaves a stored row
+ *   with its key still staged: in both cases the staged key is kept and the key store's `recover`,
+ *   which every later command runs once this process has ended, moves it into place if the row exists
+ *   and removes it if not. The user gets ERR_IO/ERR_DATABASE saying so, never "Internal error".
+ */
 export async function storeNewCa(
   cas: CaRepository,
   pending: PendingKey,
   build: () => Promise<CertificateAuthority> | CertificateAuthority,
 ): Promise<CertificateAuthority> {
+  // An abort that fails leaves a staged key without a row, which `recover` removes later.
+  const abort = (): Promise<void> => pending.abort().catch(() => undefined);
+  let ca: CertificateAuthority;
   try {
-    const ca = await build();
-    await cas.insert(ca);
-    await pending.commit();
-    return ca;
+    ca = await build();
   } catch (e) {
-    await pending.abort();
+    await abort();
     throw e;
   }
+  try {
+    await cas.insert(ca);
+  } catch (e) {
+    if (isTscaError(e) && DEFINITE_REFUSAL.has(e.kind)) await abort();
+    throw e;
+  }
+  try {
+    await pending.commit();
+  } catch (e) {
+    const why = isTscaError(e) ? e.message.replace(/\.$/, "") : "the key store failed";
+    throw new TscaError(
+      "ERR_IO",
+      `${ca.name}: The CA is stored but its key could not be committed (${why}); the next tsca command finishes the commit.`,
+      { cause: e },
+    );
+  }
+  return ca;
 }

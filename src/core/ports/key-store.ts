@@ -8,16 +8,20 @@ export interface KeySpec {
 }
 
 /**
- * A key written to the store but not yet final. The use case commits it only after the database row
- * exists, and aborts it when anything fails before, so that no key outlives a failed CA creation and
- * no row is left without its key (the store finishes a commit interrupted by a crash, see `recover`).
+ * A key written to the store (durably) but not yet final. The use case commits it only after the database
+ * row exists, and aborts it when anything fails before, so that no key outlives a failed CA creation and
+ * no row is left without its key. When the outcome is unknown — the insert failed in a way that may have
+ * stored the row, or the commit itself failed — the key is left pending: `recover`, run by the next
+ * process, commits it if the row exists and removes it if not (see core/ca/new-ca.ts).
  */
 export interface PendingKey {
   readonly signer: Signer;
   /** Where the key is kept, as the backend names it (never the key itself). */
   readonly keyRef: string;
   readonly encrypted: boolean;
+  /** Make the key final; throws ERR_IO and leaves the key pending when that fails. */
   commit(): Promise<void>;
+  /** Remove the pending key (not after a successful commit). */
   abort(): Promise<void>;
 }
 
@@ -32,6 +36,10 @@ export interface KeyStore {
   import(serial: string, key: Buffer, importPassword: string | undefined, password: string | undefined): Promise<PendingKey>;
   /** Open a committed key for signing. */
   load(keyRef: string, password: string | undefined): Promise<Signer>;
-  /** Finish or undo what a crashed process left: `rowExists` tells whether a CA row has this serial. */
+  /**
+   * Finish or undo what a process that is gone (killed, or failed to commit) left pending: `rowExists`
+   * tells whether a CA row has this serial. Keys of processes still running are left alone; a key that
+   * cannot be handled now (read-only disk, database down) is left for a later call, never an error.
+   */
   recover(rowExists: (serial: string) => Promise<boolean>): Promise<void>;
 }
