@@ -1,6 +1,11 @@
-/** Writing command output: stdout, or a file (created 0644; certificates are public). */
+/**
+ * Writing command output: stdout, or a file (created 0644; certificates are public). Text and JSON go
+ * through the terminal-safe escapes of core/text/printable.ts: names come from CSRs and imported
+ * certificates, and a raw ESC or newline in one must not reach the operator's terminal.
+ */
 import { writeFileSync } from "node:fs";
 import { TscaError } from "../../core/errors.js";
+import { printable, printableJson } from "../../core/text/printable.js";
 import { toPem } from "../../core/x509/pem.js";
 import type { CliIo } from "./context.js";
 
@@ -20,6 +25,12 @@ export function encodeCertificates(ders: Buffer[], format: CertFormat): Buffer {
   }
   return Buffer.from(ders.map((d) => toPem(d, "CERTIFICATE")).join(""));
 }
+
+/** Lines of text output, each escaped, so a value can neither add a line nor send a control sequence; "" for none. */
+export const textLines = (lines: string[]): string => (lines.length ? lines.map(printable).join("\n") + "\n" : "");
+
+/** JSON output: valid JSON with C0, DEL, C1 and bidi controls escaped inside strings. */
+export const jsonOutput = (value: unknown): string => printableJson(value) + "\n";
 
 export function writeOutput(data: Buffer | string, path: string | undefined, io: CliIo): void {
   if (path === undefined || path === "-") {

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ERROR_CODES, isTscaError } from "../../core/errors.js";
+import { printable } from "../../core/text/printable.js";
 import type { CliIo, CliLaunchers, ContextFactory } from "./context.js";
 import { registerDumpCa } from "./commands/dump-ca.js";
 import { registerEditCa } from "./commands/edit-ca.js";
@@ -53,11 +54,14 @@ export function buildProgram(context: ContextFactory, io: CliIo, version: string
   return program;
 }
 
+/** The first line of a message, escaped: messages echo user input (a subject, a file name, an option). */
 function oneLine(message: string): string {
-  return message
-    .replace(/^error: /, "")
-    .split("\n")[0]!
-    .trim();
+  return printable(
+    message
+      .replace(/^error: /, "")
+      .split("\n")[0]!
+      .trim(),
+  );
 }
 
 export async function runCli(
@@ -84,7 +88,7 @@ export async function runCli(
       return EXIT.usage;
     }
     if (isTscaError(e)) {
-      io.stderr.write(`Error: ${e.message}\n`);
+      io.stderr.write(`Error: ${printable(e.message)}\n`);
       if (traceback) io.stderr.write(`${e.code}\n${String(e.stack)}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ""}\n`);
       return ERROR_CODES[e.code].kind === "usage" ? EXIT.usage : EXIT.error;
     }

@@ -7,13 +7,13 @@ import { TscaError } from "../errors.js";
 import type { IssuedCertificate } from "../certificates/certificate.js";
 import { keyIdentifier } from "../x509/certificate.js";
 import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
-import { isIP } from "../x509/ip.js";
 import { commonName, encodeName, formatName, OID_COMMON_NAME, type Name } from "../x509/name.js";
 import type { KeyType } from "../x509/algorithms.js";
 import { endEntityExtensions, type ExtensionOverrides } from "./end-entity-extensions.js";
 import type { PreparedIssuer } from "./issuer.js";
 import { assertLintClean } from "./lint.js";
-import { assertWithinNameConstraints, constrainedNames } from "./name-constraints-check.js";
+import { assertWithinNameConstraints, commonNameAsGeneralName, constrainedNames } from "./name-constraints-check.js";
+import { normaliseNames } from "./normalise-names.js";
 import { keyUsageForKeyType, type Profile } from "./profiles.js";
 import { signCertificate, wholeSeconds } from "./sign-certificate.js";
 
@@ -33,13 +33,6 @@ export interface IssueRequest {
   watchers: string[];
 }
 
-/** The SAN form of a CN that names a host: DNS for host names, IP for addresses; undefined otherwise. */
-function cnAsSan(cn: string): GeneralName | undefined {
-  if (isIP(cn)) return { type: "ip", value: cn };
-  if (/^(\*\.)?([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(cn) && !/^\d+(\.\d+)*$/.test(cn)) return { type: "dns", value: cn.toLowerCase() };
-  return undefined;
-}
-
 /**
  * CN/SAN rules: a host-name CN is also put into the SANs (clients ignore the CN, RFC 6125 §6.4.4); with no
  * CN the first SAN becomes it; at least one of the two is required.
@@ -48,7 +41,8 @@ export function decideNames(subject: Name, sans: GeneralName[]): { subject: Name
   const cn = commonName(subject);
   const out = [...sans];
   if (cn !== undefined) {
-    const asSan = cnAsSan(cn);
+    // DNS (canonical) for a host name, IP for an address, nothing for other CNs.
+    const asSan = commonNameAsGeneralName(cn);
     if (asSan && !out.some((g) => formatGeneralName(g).toLowerCase() === formatGeneralName(asSan).toLowerCase())) out.unshift(asSan);
     return { subject, sans: out };
   }
@@ -67,7 +61,9 @@ export function decideNames(subject: Name, sans: GeneralName[]): { subject: Name
 
 export async function issueCertificate(issuer: PreparedIssuer, r: IssueRequest): Promise<IssuedCertificate> {
   const { ca } = issuer;
-  const { subject, sans } = decideNames(r.subject, r.sans);
+  // Canonical names first, so that constraints, lint and the encoder all see what the certificate carries.
+  const normalised = normaliseNames(r.subject, r.sans);
+  const { subject, sans } = decideNames(normalised.subject, normalised.sans);
   const notBefore = wholeSeconds(r.now);
   const notAfter = new Date(notBefore.getTime() + r.expiresDays * DAY_MS);
   if (notAfter > ca.notAfter) {

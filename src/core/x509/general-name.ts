@@ -5,6 +5,8 @@
  */
 import { isIP } from "./ip.js";
 import { TscaError } from "../errors.js";
+import { firstControlCharacter, printable } from "../text/printable.js";
+import { canonicalDnsName } from "./dns-name.js";
 import { children, decodeOid, decodeString, parseDer, type Tlv } from "./der-reader.js";
 import { explicit, implicitConstructed, implicitPrimitive, oid, sequence, utf8String } from "./der.js";
 import { decodeNameTlv, encodeName, formatName, parseName, type Name } from "./name.js";
@@ -18,21 +20,19 @@ export type GeneralName =
   | { type: "rid"; value: string }
   | { type: "otherName"; oid: string; value: string };
 
-const bad = (input: string, why: string): TscaError => new TscaError("ERR_INVALID_GENERAL_NAME", `${input}: ${why}`);
+const bad = (input: string, why: string): TscaError => new TscaError("ERR_INVALID_GENERAL_NAME", `${printable(input)}: ${why}`);
 
-const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-
-function checkDns(value: string, input: string, allowConstraint: boolean): string {
-  let v = value.toLowerCase();
-  if (v.endsWith(".")) v = v.slice(0, -1);
-  let rest = v;
-  if (rest.startsWith("*.")) rest = rest.slice(2);
-  else if (allowConstraint && rest.startsWith(".")) rest = rest.slice(1);
-  if (rest.length === 0 || rest.length > 253) throw bad(input, "Not a valid DNS name.");
-  for (const label of rest.split(".")) if (!DNS_LABEL.test(label)) throw bad(input, "Not a valid DNS name.");
-  return v;
+/** A DNS name in its canonical form (core/x509/dns-name.ts): A-labels, lower case, no trailing dot. */
+function checkDns(value: string, input: string, constraint: boolean): string {
+  const r = canonicalDnsName(value, constraint ? "constraint" : "wildcard");
+  if ("problem" in r) throw bad(input, r.problem);
+  return r.name;
 }
 
+/**
+ * A URI as it is encoded: an IRI with non-ASCII characters is mapped to a URI (RFC 3987 §3.1; the host
+ * to A-labels, RFC 5280 §7.4), which is what the WHATWG URL serialiser does. ASCII URIs stay as written.
+ */
 function checkUri(value: string, input: string): string {
   let u: URL;
   try {
@@ -41,15 +41,25 @@ function checkUri(value: string, input: string): string {
     throw bad(input, "Not a valid URI.");
   }
   if (!u.protocol || (["http:", "https:", "ldap:", "ftp:"].includes(u.protocol) && !u.host)) throw bad(input, "Not a valid URI.");
-  return value;
+  // The URL parser drops tabs and newlines silently and percent-encodes spaces: refuse them instead.
+  if (/\s/.test(value)) throw bad(input, "Not a valid URI.");
+  return /^[\x21-\x7e]*$/.test(value) ? value : u.href;
 }
 
+/**
+ * An addr-spec with its domain in canonical form (RFC 5280 §7.5: the host part in A-labels, compared
+ * case-insensitively; the local part is case-sensitive and kept). A non-ASCII local part would need
+ * SmtpUTF8Mailbox (RFC 9598), which tsca does not issue.
+ */
 function checkEmail(value: string, input: string): string {
   const at = value.lastIndexOf("@");
   // RFC 5280 §4.2.1.10 allows a bare host or ".domain" in name constraints; certificates need local@host.
   if (at <= 0 || at === value.length - 1 || /\s/.test(value)) throw bad(input, "Not a valid e-mail address.");
-  checkDns(value.slice(at + 1), input, false);
-  return value;
+  const local = value.slice(0, at);
+  if (!/^[\x21-\x7e]+$/.test(local)) throw bad(input, "The local part of an e-mail address must be ASCII (RFC 5280 §4.2.1.6).");
+  const domain = canonicalDnsName(value.slice(at + 1));
+  if ("problem" in domain) throw bad(input, domain.problem);
+  return `${local}@${domain.name}`;
 }
 
 function parseIp(value: string, input: string, allowNetwork: boolean): GeneralName {
@@ -67,12 +77,20 @@ function parseIp(value: string, input: string, allowNetwork: boolean): GeneralNa
   return { type: "ip", value };
 }
 
+/** An empty directoryName names nothing (RFC 5280 §4.2.1.6); only a name-constraint subtree may be empty. */
+function checkDirName(name: Name, input: string, constraint: boolean): Name {
+  if (name.length === 0 && !constraint) throw bad(input, "A directory name must not be empty.");
+  return name;
+}
+
 /**
  * Parse one general name. `constraint` allows the forms only name constraints use (`.example.com`,
  * IP networks, a bare domain as e-mail constraint).
  */
 export function parseGeneralName(input: string, opts: { constraint?: boolean } = {}): GeneralName {
   const constraint = opts.constraint ?? false;
+  const control = firstControlCharacter(input);
+  if (control !== undefined) throw bad(input, `A general name must not contain control characters (${printable(control)} found).`);
   const m = /^(dns|ip|email|uri|dirname|rid|othername):(.*)$/i.exec(input);
   if (m) {
     const value = m[2]!;
@@ -88,7 +106,7 @@ export function parseGeneralName(input: string, opts: { constraint?: boolean } =
         if (constraint && !value.includes(":")) return { type: "uri", value: checkDns(value, input, true) };
         return { type: "uri", value: checkUri(value, input) };
       case "dirname":
-        return { type: "dirName", value: parseName(value) };
+        return { type: "dirName", value: checkDirName(parseName(value), input, constraint) };
       case "rid":
         if (!/^\d+(\.\d+)+$/.test(value)) throw bad(input, "Not a valid object identifier.");
         return { type: "rid", value };
@@ -104,8 +122,29 @@ export function parseGeneralName(input: string, opts: { constraint?: boolean } =
   if (input.includes("@")) return { type: "email", value: checkEmail(input, input) };
   if (isIP(input)) return { type: "ip", value: input };
   if (constraint && input.includes("/") && isIP(input.split("/")[0]!)) return parseIp(input, input, true);
-  if (input.startsWith("/")) return { type: "dirName", value: parseName(input) };
+  if (input.startsWith("/")) return { type: "dirName", value: checkDirName(parseName(input), input, constraint) };
   return { type: "dns", value: checkDns(input, input, constraint) };
+}
+
+/**
+ * The canonical form of a general name that did not come from the command line (a CSR's requested SANs,
+ * a stored certificate): DNS names, e-mail hosts and IRIs as parseGeneralName would have made them, so
+ * that constraint checks and the encoder see one spelling. Throws ERR_INVALID_GENERAL_NAME.
+ */
+export function canonicalGeneralName(g: GeneralName): GeneralName {
+  const input = formatGeneralName(g);
+  switch (g.type) {
+    case "dns":
+      return { type: "dns", value: checkDns(g.value, input, false) };
+    case "email":
+      return { type: "email", value: checkEmail(g.value, input) };
+    case "uri":
+      return { type: "uri", value: checkUri(g.value, input) };
+    case "dirName":
+      return { type: "dirName", value: checkDirName(g.value, input, false) };
+    default:
+      return g;
+  }
 }
 
 function ipBytes(addr: string): Buffer {

@@ -5,6 +5,7 @@
  * Repeated attributes (two L, several OU) are allowed, as X.501 allows them.
  */
 import { TscaError } from "../errors.js";
+import { firstControlCharacter, printable } from "../text/printable.js";
 import { children, decodeOid, decodeString, expectTag, parseDer, type Tlv } from "./der-reader.js";
 import { ia5String, oid, printableString, sequence, setOf, utf8String } from "./der.js";
 
@@ -60,7 +61,7 @@ const BY_OID = new Map(TYPES.map((t) => [t.oid, t]));
 export const OID_COMMON_NAME = "2.5.4.3";
 
 function invalid(input: string, why: string): TscaError {
-  return new TscaError("ERR_INVALID_SUBJECT", `${input}: ${why}`);
+  return new TscaError("ERR_INVALID_SUBJECT", `${printable(input)}: ${why}`);
 }
 
 function attributeType(key: string, input: string): string {
@@ -72,6 +73,13 @@ function attributeType(key: string, input: string): string {
 
 function checkValue(type: string, value: string, input: string): void {
   if (value.length === 0) throw invalid(input, `Attribute ${shortName(type)} has an empty value.`);
+  // A newline or ESC in a name would forge lines and repaint terminals wherever it is shown (core/text/printable.ts).
+  const control = firstControlCharacter(value);
+  if (control !== undefined)
+    throw invalid(
+      input,
+      `Attribute ${shortName(type)} contains a control character (${printable(control)}), which names must not contain.`,
+    );
   // X.520: countryName is a two-letter ISO 3166 code; commonName is at most 64 characters (RFC 5280 Appendix A).
   if (type === "2.5.4.6" && !/^[A-Za-z]{2}$/.test(value)) throw invalid(input, `Country code "${value}" must be two letters.`);
   if (type === OID_COMMON_NAME && [...value].length > 64) throw invalid(input, "Common name must be at most 64 characters.");

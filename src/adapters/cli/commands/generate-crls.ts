@@ -10,6 +10,7 @@ import { generateCrls, type CrlOutcome } from "../../../core/usecases/generate-c
 import type { CliIo, ContextFactory } from "../context.js";
 import { entries } from "../render/crl-text.js";
 import { resolvePassword } from "../prompt.js";
+import { textLines } from "../output.js";
 
 const iso = (d: Date): string => d.toISOString().replace(/\.000Z$/, "Z");
 
@@ -47,7 +48,7 @@ export function registerGenerateCrls(program: Command, context: ContextFactory, 
         expiresSeconds: ctx.settings.crlExpires,
         renewalSeconds: ctx.settings.crlRenewal,
       });
-      for (const outcome of outcomes) (outcome.status === "failed" ? io.stderr : io.stdout).write(line(outcome) + "\n");
+      for (const outcome of outcomes) (outcome.status === "failed" ? io.stderr : io.stdout).write(textLines([line(outcome)]));
       const failed = outcomes.flatMap((x) => (x.status === "failed" ? [x.error] : []));
       if (failed.length) throw new TscaError(failed[0]!.code, `The CRLs of ${failed.length} CA(s) could not be generated.`);
     });

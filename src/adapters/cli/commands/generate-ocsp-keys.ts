@@ -8,6 +8,7 @@ import { formatSerial } from "../../../core/issuance/serial.js";
 import { checkResponseValidity, generateOcspKeys, type OcspKeyOutcome } from "../../../core/usecases/generate-ocsp-keys.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { resolvePassword } from "../prompt.js";
+import { textLines } from "../output.js";
 import { positiveInt } from "../values.js";
 
 const iso = (d: Date): string => d.toISOString().replace(/\.000Z$/, "Z");
@@ -55,6 +56,6 @@ export function registerGenerateOcspKeys(program: Command, context: ContextFacto
         renewBeforeHours: ctx.settings.ocspResponderRenewal,
         defaultResponseValidity: ctx.settings.ocspResponseValidity,
       });
-      for (const outcome of outcomes) io.stdout.write(line(outcome) + "\n");
+      io.stdout.write(textLines(outcomes.map(line)));
     });
 }

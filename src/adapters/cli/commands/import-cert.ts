@@ -6,6 +6,7 @@ import { importCert } from "../../../core/usecases/import-cert.js";
 import { derFromPemOrDer } from "../../../core/x509/pem.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { readFileOrStdin } from "../input.js";
+import { textLines } from "../output.js";
 import { collect } from "../values.js";
 
 export function registerImportCert(program: Command, context: ContextFactory, io: CliIo): void {
@@ -33,6 +34,6 @@ export function registerImportCert(program: Command, context: ContextFactory, io
     .option("-r, --rm <email>", "remove a watcher; repeatable", collect)
     .action(async (identifier: string, o: { add?: string[]; rm?: string[] }) => {
       const cert = await certWatchers(await context(), { cert: identifier, add: o.add ?? [], remove: o.rm ?? [] });
-      io.stdout.write(cert.watchers.length ? cert.watchers.join("\n") + "\n" : "");
+      io.stdout.write(textLines(cert.watchers));
     });
 }

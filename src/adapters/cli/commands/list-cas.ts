@@ -4,7 +4,7 @@ import { formatSerial } from "../../../core/issuance/serial.js";
 import { listCas, type CaTreeNode } from "../../../core/usecases/list-cas.js";
 import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
 import type { CliIo, ContextFactory } from "../context.js";
-import { outputFormat } from "../output.js";
+import { jsonOutput, outputFormat, textLines } from "../output.js";
 import { caSummaryJson } from "../render/ca-json.js";
 
 const line = (ca: CertificateAuthority): string => `${formatSerial(ca.serial)} - ${ca.name}${ca.enabled ? "" : " (disabled)"}`;
@@ -27,7 +27,7 @@ export function registerListCas(program: Command, context: ContextFactory, io: C
       const format = outputFormat(o.outputFormat, ["text", "json"] as const);
       const { cas, tree } = await listCas((await context()).cas);
       if (format === "json") {
-        io.stdout.write(JSON.stringify(cas.map(caSummaryJson), null, 2) + "\n");
+        io.stdout.write(jsonOutput(cas.map(caSummaryJson)));
         return;
       }
       const out: string[] = [];
@@ -37,6 +37,6 @@ export function registerListCas(program: Command, context: ContextFactory, io: C
           treeLines(root.children, "", out);
         }
       } else out.push(...cas.map(line));
-      if (out.length) io.stdout.write(out.join("\n") + "\n");
+      io.stdout.write(textLines(out));
     });
 }

@@ -4,7 +4,7 @@ import { certificateStatus, type IssuedCertificate } from "../../../core/certifi
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { listCerts } from "../../../core/usecases/list-certs.js";
 import type { CliIo, ContextFactory } from "../context.js";
-import { outputFormat } from "../output.js";
+import { jsonOutput, outputFormat, textLines } from "../output.js";
 import { certSummaryJson } from "../render/cert-json.js";
 import { nonNegativeInt } from "../values.js";
 
@@ -45,15 +45,10 @@ export function registerListCerts(program: Command, context: ContextFactory, io:
           ...(within !== undefined ? { expiresWithinDays: within } : {}),
         });
         const now = ctx.clock.now();
-        if (format === "json")
-          io.stdout.write(
-            JSON.stringify(
-              certs.map((c) => certSummaryJson(c, now)),
-              null,
-              2,
-            ) + "\n",
-          );
-        else if (certs.length) io.stdout.write(certs.map((c) => line(c, now)).join("\n") + "\n");
+        // The CN comes from the certificate (imported ones too): escaped, so it cannot forge a line.
+        io.stdout.write(
+          format === "json" ? jsonOutput(certs.map((c) => certSummaryJson(c, now))) : textLines(certs.map((c) => line(c, now))),
+        );
       },
     );
 }

@@ -6,6 +6,7 @@ import { revokeCa } from "../../../core/usecases/revoke-ca.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { entries } from "../render/crl-text.js";
 import { resolvePassword } from "../prompt.js";
+import { textLines } from "../output.js";
 
 export function registerRevokeCa(program: Command, context: ContextFactory, io: CliIo): void {
   program
@@ -28,7 +29,7 @@ export function registerRevokeCa(program: Command, context: ContextFactory, io: 
         crlExpiresSeconds: ctx.settings.crlExpires,
       });
       io.stdout.write(`${formatSerial(r.ca.serial)}: revoked (${reason}).\n`);
-      if (r.crl) io.stdout.write(`CA CRL #${r.crl.crl.number} of "${r.parent.name}" lists it (${entries(r.crl.entryCount)}).\n`);
-      if (r.crlNote) io.stderr.write(`Note: ${r.crlNote}\n`);
+      if (r.crl) io.stdout.write(textLines([`CA CRL #${r.crl.crl.number} of "${r.parent.name}" lists it (${entries(r.crl.entryCount)}).`]));
+      if (r.crlNote) io.stderr.write(textLines([`Note: ${r.crlNote}`]));
     });
 }

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { viewCa } from "../../../core/usecases/view-ca.js";
 import type { CliIo, ContextFactory } from "../context.js";
-import { encodeCertificates, outputFormat } from "../output.js";
+import { encodeCertificates, jsonOutput, outputFormat } from "../output.js";
 import { caViewJson } from "../render/ca-json.js";
 import { renderCaText } from "../render/ca-text.js";
 
@@ -20,7 +20,7 @@ export function registerViewCa(program: Command, context: ContextFactory, io: Cl
       const ctx = await context();
       const view = await viewCa({ cas: ctx.cas, clock: ctx.clock, describeKey: (ca) => ctx.keys.describe(ca.keyRef) }, identifier);
       if (format === "text") io.stdout.write(renderCaText(view, { pem: o.pem, extensions: o.extensions }));
-      else if (format === "json") io.stdout.write(JSON.stringify(caViewJson(view), null, 2) + "\n");
+      else if (format === "json") io.stdout.write(jsonOutput(caViewJson(view)));
       else io.stdout.write(encodeCertificates(o.bundle ? view.chain : [view.ca.der], format === "pem" ? "PEM" : "DER"));
     });
 }

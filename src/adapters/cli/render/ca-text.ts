@@ -2,6 +2,7 @@
 import { formatSerial } from "../../../core/issuance/serial.js";
 import type { CaView } from "../../../core/usecases/view-ca.js";
 import { toPem } from "../../../core/x509/pem.js";
+import { textLines } from "../output.js";
 import { digestLines, extensionLines, formatTime, nameLines, statusText } from "./certificate-text.js";
 
 /** Stored general names are "URI:…"; URLs print bare, other names with their prefix. */
@@ -57,7 +58,8 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
     "",
     ...digestLines(v.fingerprints),
   ];
-  let out = lines.join("\n") + "\n";
+  // Every line escaped: names of an imported CA and what was given on the command line may carry control characters.
+  let out = textLines(lines);
   if (opts.pem) out += "\n" + toPem(ca.der, "CERTIFICATE");
   return out;
 }

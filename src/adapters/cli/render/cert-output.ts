@@ -2,7 +2,7 @@
 import { Option, type Command } from "commander";
 import type { CertificateView } from "../../../core/usecases/view-cert.js";
 import type { CliIo } from "../context.js";
-import { encodeCertificates, outputFormat, writeOutput } from "../output.js";
+import { encodeCertificates, jsonOutput, outputFormat, writeOutput } from "../output.js";
 import { certViewJson } from "./cert-json.js";
 import { renderCertText } from "./cert-text.js";
 
@@ -20,7 +20,7 @@ export function writeCertificate(
     format === "text"
       ? renderCertText(view, { pem: o.pem ?? true, extensions: o.extensions ?? true })
       : format === "json"
-        ? JSON.stringify(certViewJson(view, now), null, 2) + "\n"
+        ? jsonOutput(certViewJson(view, now))
         : encodeCertificates(chain, format === "pem" ? "PEM" : "DER");
   writeOutput(data, o.out, io);
 }

@@ -2,6 +2,7 @@
 import { formatSerial } from "../../../core/issuance/serial.js";
 import type { CertificateView } from "../../../core/usecases/view-cert.js";
 import { toPem } from "../../../core/x509/pem.js";
+import { textLines } from "../output.js";
 import { digestLines, extensionLines, formatTime, nameLines, statusText } from "./certificate-text.js";
 
 export function renderCertText(v: CertificateView, opts: { pem: boolean; extensions: boolean }): string {
@@ -29,7 +30,8 @@ export function renderCertText(v: CertificateView, opts: { pem: boolean; extensi
     ...(opts.extensions ? ["Certificate extensions:", ...extensionLines(v.extensions), ""] : []),
     ...digestLines(v.fingerprints),
   ];
-  let out = lines.join("\n") + "\n";
+  // Every line escaped: subjects, SANs and watchers of an imported certificate may carry control characters.
+  let out = textLines(lines);
   if (opts.pem) out += "\n" + toPem(c.der, "CERTIFICATE");
   return out;
 }
