@@ -7,6 +7,7 @@
  * | TSCA_CONFIG                   | –                     | $TSCA_HOME/tsca.json (if present)        |
  * | TSCA_CA_DIR                   | caDir                 | $TSCA_HOME/ca                            |
  * | TSCA_DATABASE_URL             | databaseUrl           | $TSCA_HOME/tsca.sqlite3                  |
+ * | TSCA_DATABASE_TIMEOUT         | databaseTimeout       | 5000 (ms; tsca serve: PostgreSQL connect and statement limit, SQLite lock wait, OCSP wait for the database) |
  * | TSCA_DEFAULT_KEY_TYPE         | defaultKeyType        | RSA                                      |
  * | TSCA_DEFAULT_KEY_SIZE         | defaultKeySize        | 4096                                     |
  * | TSCA_MIN_KEY_SIZE             | minKeySize            | 2048                                     |
@@ -26,6 +27,11 @@
  * | TSCA_OCSP_RESPONSE_VALIDITY   | ocspResponseValidity  | 86400 (seconds, thisUpdate→nextUpdate; per CA) |
  * | TSCA_OCSP_POLL_INTERVAL       | ocspPollInterval      | 500 (ms between revocation change-feed polls) |
  * | TSCA_OCSP_CACHE_SIZE          | ocspCacheSize         | 100000 (certificates kept in memory)      |
+ * | TSCA_OCSP_CACHE_BYTES         | ocspCacheBytes        | 67108864 (64 MiB; bytes the OCSP cache may hold) |
+ * | TSCA_HTTP_HEADERS_TIMEOUT     | httpHeadersTimeout    | 5000 or the request timeout if shorter (ms for the request line and headers) |
+ * | TSCA_HTTP_REQUEST_TIMEOUT     | httpRequestTimeout    | 10000 (ms for the whole request, body included) |
+ * | TSCA_HTTP_IDLE_TIMEOUT        | httpIdleTimeout       | 65000 (ms a connection may be silent: keep-alive, stalled) |
+ * | TSCA_HTTP_MAX_CONNECTIONS     | httpMaxConnections    | 10000 (open connections per server process) |
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -47,6 +53,8 @@ export interface Settings {
   home: string;
   caDir: string;
   databaseUrl: string;
+  /** Milliseconds `tsca serve` waits for the database: connecting, each statement, an SQLite lock, one OCSP answer. */
+  databaseTimeout: number;
   defaultKeyType: KeyType;
   defaultKeySize: number;
   minKeySize: number;
@@ -69,6 +77,13 @@ export interface Settings {
   ocspResponseValidity: number;
   ocspPollInterval: number;
   ocspCacheSize: number;
+  /** Bytes (estimated) the OCSP responder's memory may hold. */
+  ocspCacheBytes: number;
+  /** `tsca serve` connection limits: milliseconds, milliseconds, milliseconds, connections. */
+  httpHeadersTimeout: number;
+  httpRequestTimeout: number;
+  httpIdleTimeout: number;
+  httpMaxConnections: number;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -78,6 +93,7 @@ type Raw = Record<string, unknown>;
 const FILE_KEYS: Record<string, string> = {
   caDir: "TSCA_CA_DIR",
   databaseUrl: "TSCA_DATABASE_URL",
+  databaseTimeout: "TSCA_DATABASE_TIMEOUT",
   defaultKeyType: "TSCA_DEFAULT_KEY_TYPE",
   defaultKeySize: "TSCA_DEFAULT_KEY_SIZE",
   minKeySize: "TSCA_MIN_KEY_SIZE",
@@ -97,6 +113,11 @@ const FILE_KEYS: Record<string, string> = {
   ocspResponseValidity: "TSCA_OCSP_RESPONSE_VALIDITY",
   ocspPollInterval: "TSCA_OCSP_POLL_INTERVAL",
   ocspCacheSize: "TSCA_OCSP_CACHE_SIZE",
+  ocspCacheBytes: "TSCA_OCSP_CACHE_BYTES",
+  httpHeadersTimeout: "TSCA_HTTP_HEADERS_TIMEOUT",
+  httpRequestTimeout: "TSCA_HTTP_REQUEST_TIMEOUT",
+  httpIdleTimeout: "TSCA_HTTP_IDLE_TIMEOUT",
+  httpMaxConnections: "TSCA_HTTP_MAX_CONNECTIONS",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -171,10 +192,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     return v;
   };
 
+  const httpRequestTimeout = val("httpRequestTimeout", 10_000, positiveInt);
   const settings: Settings = {
     home,
     caDir: resolve(val("caDir", join(home, "ca"), str)),
     databaseUrl: val("databaseUrl", join(home, "tsca.sqlite3"), str),
+    databaseTimeout: val("databaseTimeout", 5_000, positiveInt),
     defaultKeyType: val("defaultKeyType", "RSA" as KeyType, (v, s, src) => parseWith(parseKeyType, v, s, src)),
     defaultKeySize: val("defaultKeySize", 4096, positiveInt),
     minKeySize: val("minKeySize", 2048, positiveInt),
@@ -198,6 +221,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ),
     ocspPollInterval: val("ocspPollInterval", 500, positiveInt),
     ocspCacheSize: val("ocspCacheSize", 100_000, positiveInt),
+    ocspCacheBytes: val("ocspCacheBytes", 64 * 1024 * 1024, positiveInt),
+    // Unset, it follows a shorter request timeout down, so setting only that one is always valid.
+    httpHeadersTimeout: val("httpHeadersTimeout", Math.min(5_000, httpRequestTimeout), positiveInt),
+    httpRequestTimeout,
+    httpIdleTimeout: val("httpIdleTimeout", 65_000, positiveInt),
+    httpMaxConnections: val("httpMaxConnections", 10_000, positiveInt),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)
@@ -211,6 +240,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       "ocspResponderRenewal",
       "settings",
       `${settings.ocspResponderRenewal} hours must be less than ocspResponderValidity (${settings.ocspResponderValidity} days).`,
+    );
+  // Node refuses a headers timeout longer than the request timeout (it could never fire).
+  if (settings.httpHeadersTimeout > settings.httpRequestTimeout)
+    throw configError(
+      "httpHeadersTimeout",
+      "settings",
+      `${settings.httpHeadersTimeout} ms must not exceed httpRequestTimeout (${settings.httpRequestTimeout} ms).`,
     );
   if (settings.minKeySize < 2048) throw configError("minKeySize", "settings", "must be at least 2048.");
   if (settings.defaultKeySize < settings.minKeySize || (settings.defaultKeySize & (settings.defaultKeySize - 1)) !== 0)
