@@ -67,3 +67,8 @@ export function openssl(args: string[], input?: string | Buffer): RunResult {
   const r = spawnSync("openssl", args, { input: input ?? "", maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status ?? -1, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), stdoutBytes: r.stdout };
 }
+
+/** `openssl req` arguments for a new unencrypted EC P-256 key, written to `keyout`. */
+export function newEcKeyArgs(keyout: string): string[] {
+  return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyout];
+}

@@ -7,9 +7,10 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from "node:cr
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { OcspResponderRecord } from "../../src/core/ports/ocsp-responder-repository.js";
 import type { Signer } from "../../src/core/ports/signer.js";
 import type { HashAlgorithm, KeyType } from "../../src/core/x509/algorithms.js";
-import { openssl } from "./cli.js";
+import { newEcKeyArgs, openssl } from "./cli.js";
 
 export interface OpensslCa {
   dir: string;
@@ -88,24 +89,7 @@ export function opensslLeaf(ca: OpensslCa, serialHex: string, cn: string, opts: 
       ? "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
       : "basicConstraints=critical,CA:FALSE\nauthorityKeyIdentifier=keyid\n",
   );
-  must(
-    openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      csr,
-      "-subj",
-      `/CN=${cn}`,
-    ]),
-    "openssl req (leaf)",
-  );
+  must(openssl(["req", "-new", ...newEcKeyArgs(key), "-out", csr, "-subj", `/CN=${cn}`]), "openssl req (leaf)");
   must(
     openssl([
       "x509",
@@ -129,4 +113,23 @@ export function opensslLeaf(ca: OpensslCa, serialHex: string, cn: string, opts: 
     "openssl x509 -req",
   );
   return { path, der: openssl(["x509", "-in", path, "-outform", "DER"]).stdoutBytes };
+}
+
+/**
+ * The stored OCSP responder of a CA that signs its own responses (RFC 6960 §4.2.2.2, first case): `serial`
+ * is the CA's, the responder certificate is the CA certificate, valid through 2026.
+ */
+export function selfResponderRecord(ca: OpensslCa, serial: string): OcspResponderRecord {
+  return {
+    caSerial: serial,
+    certificateSerial: serial,
+    der: ca.der,
+    notBefore: new Date("2026-01-01T00:00:00Z"),
+    notAfter: new Date("2027-01-01T00:00:00Z"),
+    keyRef: "k",
+    keySecret: "s",
+    responseValidity: 3600,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
 }

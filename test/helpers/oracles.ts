@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { openssl, runTsca, tsca, type RunResult, type TscaEnv } from "./cli.js";
+import { newEcKeyArgs, openssl, runTsca, tsca, type RunResult, type TscaEnv } from "./cli.js";
 
 /** CA_DIR of an installation made by tscaEnv (the documented default, TSCA_HOME/ca). */
 export const caDir = (t: TscaEnv): string => join(t.home, "ca");
@@ -194,7 +194,7 @@ export function opensslLeaf(
   opts: { san?: string; ca?: boolean; pathlen?: number } = {},
 ): { pem: string; key: string } {
   const key = scratch("leaf.key");
-  const csr = ossl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", `/CN=${cn}`]);
+  const csr = ossl(["req", "-new", ...newEcKeyArgs(key), "-subj", `/CN=${cn}`]);
   const ext = [
     opts.ca
       ? `basicConstraints=critical,CA:TRUE${opts.pathlen !== undefined ? `,pathlen:${opts.pathlen}` : ""}`
@@ -203,8 +203,16 @@ export function opensslLeaf(
     "subjectKeyIdentifier=hash",
     "authorityKeyIdentifier=keyid",
     ...(opts.san ? [`subjectAltName=${opts.san}`] : []),
-  ].join("\n");
-  const out = ossl(
+  ];
+  return { pem: opensslSignCsr(caCertPem, caKeyPath, csr, ext, "0x1" + randomBytes(12).toString("hex")), key };
+}
+
+/**
+ * `openssl x509 -req`: the CA (its certificate PEM and unencrypted key file) signs the CSR `csrPem` for 30
+ * days with the extension lines `ext` and the serial `serial` (0x-prefixed hex); returns the certificate PEM.
+ */
+export function opensslSignCsr(caCertPem: string, caKeyPath: string, csrPem: string, ext: string[], serial: string): string {
+  return ossl(
     [
       "x509",
       "-req",
@@ -213,15 +221,14 @@ export function opensslLeaf(
       "-CAkey",
       caKeyPath,
       "-set_serial",
-      "0x1" + randomBytes(12).toString("hex"),
+      serial,
       "-days",
       "30",
       "-extfile",
-      scratch("ext.cnf", ext + "\n"),
+      scratch("ext.cnf", ext.join("\n") + "\n"),
     ],
-    csr,
+    csrPem,
   );
-  return { pem: out, key };
 }
 
 /** Path of the key file of a CA in the default file key store. */

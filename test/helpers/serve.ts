@@ -102,6 +102,27 @@ export async function ocspStatus(
   return { out: r.stdout + r.stderr, code: r.code };
 }
 
+/**
+ * `openssl ocsp -resp_text` on a saved response (`resp`) to a saved request (`req`), both DER files: the
+ * signature is verified with the issuer as an untrusted intermediate up to `caFile`.
+ */
+export function readOcspResponse(resp: string, req: string, issuerFile: string, caFile: string): Promise<AsyncRun> {
+  return opensslAsync([
+    "ocsp",
+    "-respin",
+    resp,
+    "-reqin",
+    req,
+    "-issuer",
+    issuerFile,
+    "-CAfile",
+    caFile,
+    "-verify_other",
+    issuerFile,
+    "-resp_text",
+  ]);
+}
+
 /** OCSPResponseStatus of a DER OCSPResponse (RFC 6960 §4.2.1): the ENUMERATED right after the outer SEQUENCE header. */
 export function responseStatus(der: Buffer): number {
   const headerLength = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;

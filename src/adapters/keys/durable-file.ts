@@ -65,10 +65,10 @@ export async function ensurePrivateDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Create `path` (which must not exist), write `data`, fsync it, and fsync its directory. On any failure
- * the partial file is removed, so no 0-byte or truncated file is left behind.
+ * Create `path` (which must not exist), write `data`, fsync and close it, then run `finish`. If anything
+ * after the creation fails, `path` is removed again (never a file that existed before: the open fails).
  */
-export async function writeNewFileDurably(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+async function writeNewFile(path: string, data: string | Buffer, mode: number, finish: () => Promise<void>): Promise<void> {
   const handle = await fs.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
   try {
     try {
@@ -77,11 +77,19 @@ export async function writeNewFileDurably(path: string, data: string | Buffer, m
     } finally {
       await handle.close();
     }
-    await fsyncDirectory(dirname(path));
+    await finish();
   } catch (e) {
     await fs.rm(path, { force: true }).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Create `path` (which must not exist), write `data`, fsync it, and fsync its directory. On any failure
+ * the partial file is removed, so no 0-byte or truncated file is left behind.
+ */
+export async function writeNewFileDurably(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  await writeNewFile(path, data, mode, () => fsyncDirectory(dirname(path)));
 }
 
 /**
@@ -91,19 +99,7 @@ export async function writeNewFileDurably(path: string, data: string | Buffer, m
  */
 export async function writeFileAtomically(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await fs.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
-  try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, path);
-  } catch (e) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeNewFile(temp, data, mode, () => fs.rename(temp, path));
   await fsyncDirectory(dirname(path));
 }
 

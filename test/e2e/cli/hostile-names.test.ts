@@ -18,8 +18,8 @@ import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
-import { openssl, runTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
-import { caPem, expectOneSentence, keyFile, opensslVerify, ossl, scratch, x509Text } from "../../helpers/oracles.js";
+import { newEcKeyArgs, openssl, runTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
+import { caPem, expectOneSentence, keyFile, opensslSignCsr, opensslVerify, ossl, scratch, x509Text } from "../../helpers/oracles.js";
 import { expectCertRefused, makeCsr, opensslSerial, resignCsr, storeSnapshot } from "../../helpers/certs.js";
 
 /** Bytes a terminal acts on or that hide text: C0 except the line feeds of the output itself, DEL, C1 (as UTF-8), bidi. */
@@ -34,20 +34,6 @@ function unsafeBytes(out: Buffer): string[] {
 
 /** A leaf certificate with the given subject (and SAN), made and signed by openssl with a CA's own key. */
 function opensslLeafWithSubject(caCertPem: string, caKeyPath: string, subj: string, san: string): string {
-  const csr = ossl([
-    "req",
-    "-new",
-    "-utf8",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    scratch("k.pem"),
-    "-subj",
-    subj,
-  ]);
   const ext = [
     "basicConstraints=critical,CA:FALSE",
     "keyUsage=critical,digitalSignature",
@@ -55,43 +41,14 @@ function opensslLeafWithSubject(caCertPem: string, caKeyPath: string, subj: stri
     "authorityKeyIdentifier=keyid",
     `subjectAltName=${san}`,
   ];
-  return ossl(
-    [
-      "x509",
-      "-req",
-      "-CA",
-      scratch("ca.pem", caCertPem),
-      "-CAkey",
-      caKeyPath,
-      "-set_serial",
-      "0x1A2B3C4D5E6F",
-      "-days",
-      "30",
-      "-extfile",
-      scratch("ext.cnf", ext.join("\n") + "\n"),
-    ],
-    csr,
-  );
+  return opensslSignCsr(caCertPem, caKeyPath, utf8CsrPem(subj), ext, "0x1A2B3C4D5E6F");
 }
 
-/** A CSR by `openssl req -utf8` (the subject's characters as UTF-8, not as Latin-1 bytes); returns its path. */
-function utf8Csr(subj: string): string {
-  const pem = ossl([
-    "req",
-    "-new",
-    "-utf8",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    scratch("k.pem"),
-    "-subj",
-    subj,
-  ]);
-  return scratch("req.csr", pem);
-}
+/** A CSR by `openssl req -utf8` (the subject's characters as UTF-8, not as Latin-1 bytes), as PEM. */
+const utf8CsrPem = (subj: string): string => ossl(["req", "-new", "-utf8", ...newEcKeyArgs(scratch("k.pem")), "-subj", subj]);
+
+/** A CSR by `openssl req -utf8`, in a file; returns its path. */
+const utf8Csr = (subj: string): string => scratch("req.csr", utf8CsrPem(subj));
 
 /**
  * A refusal: exit code, one `Error: …` line and nothing on stdout (expectOneSentence), and no raw control
@@ -263,13 +220,7 @@ describe.each(BACKENDS)("hostile names (%s)", (backend) => {
       "req",
       "-x509",
       "-utf8",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      caKey,
+      ...newEcKeyArgs(caKey),
       "-days",
       "30",
       "-subj",

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSyn
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCsr } from "../../helpers/certs.js";
-import { openssl, tsca, tscaEnv, runTsca, type TscaEnv } from "../../helpers/cli.js";
+import { newEcKeyArgs, openssl, tsca, tscaEnv, runTsca, type TscaEnv } from "../../helpers/cli.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { fillUp, mountUnavailable, smallFileSystem, straceUnavailable, tscaUnderStrace, type Mount } from "../../helpers/faults.js";
 import {
@@ -77,13 +77,7 @@ function opensslCa(cn: string): { key: string; cert: string } {
   const r = openssl([
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    key,
+    ...newEcKeyArgs(key),
     "-out",
     cert,
     "-subj",

@@ -9,7 +9,7 @@ import { tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { leaf, makePki } from "../../helpers/crl.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { scratch } from "../../helpers/oracles.js";
-import { ocspStatus, opensslAsync, responseStatus, startServe, waitFor, type Server } from "../../helpers/serve.js";
+import { ocspStatus, opensslAsync, readOcspResponse, responseStatus, startServe, waitFor, type Server } from "../../helpers/serve.js";
 
 const POLL_MS = 100;
 const hex = (colon: string): string => colon.replace(/:/g, "");
@@ -108,20 +108,7 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
     expect(res.headers.get("etag")).toMatch(/^".+"$/);
     expect(res.headers.get("last-modified")).toBeTruthy();
     const resp = scratch("get-resp.der", Buffer.from(await res.arrayBuffer()));
-    const v = await opensslAsync([
-      "ocsp",
-      "-respin",
-      resp,
-      "-reqin",
-      req,
-      "-issuer",
-      interFile,
-      "-CAfile",
-      rootFile,
-      "-verify_other",
-      interFile,
-      "-resp_text",
-    ]);
+    const v = await readOcspResponse(resp, req, interFile, rootFile);
     expect(v.stderr).toContain("Response verify OK");
     expect(v.stdout).toContain("Cert Status: good");
 
@@ -137,20 +124,7 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
     const res2 = await fetch(`${url(inter)}${raw}`);
     expect(res2.headers.get("cache-control")).toBe("no-store");
     const resp2 = scratch("get-nonce-resp.der", Buffer.from(await res2.arrayBuffer()));
-    const v2 = await opensslAsync([
-      "ocsp",
-      "-respin",
-      resp2,
-      "-reqin",
-      nonceReq,
-      "-issuer",
-      interFile,
-      "-CAfile",
-      rootFile,
-      "-verify_other",
-      interFile,
-      "-resp_text",
-    ]);
+    const v2 = await readOcspResponse(resp2, nonceReq, interFile, rootFile);
     expect(v2.stderr).toContain("Response verify OK");
     expect(v2.stderr).not.toContain("WARNING");
     expect(v2.stdout).toContain("Cert Status: good");
@@ -218,20 +192,7 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
     await waitFor(async () => !(fresh = await post()).equals(readFileSync(respA)), 5_000, 10);
     // One poll interval plus one query; far below any client's cache lifetime.
     expect(Date.now() - revokedAt).toBeLessThan(POLL_MS + 400);
-    const v = await opensslAsync([
-      "ocsp",
-      "-respin",
-      scratch("fresh.der", fresh),
-      "-reqin",
-      reqFile,
-      "-issuer",
-      interFile,
-      "-CAfile",
-      rootFile,
-      "-verify_other",
-      interFile,
-      "-resp_text",
-    ]);
+    const v = await readOcspResponse(scratch("fresh.der", fresh), reqFile, interFile, rootFile);
     expect(v.stderr).toContain("Response verify OK");
     expect(v.stdout).toContain("Cert Status: revoked");
     const r = await ask([leaf2.file], ["-resp_text"]);

@@ -4,10 +4,10 @@
  * and what `openssl verify` does (test/e2e/cli/certs-name-constraints.test.ts checks the latter live).
  */
 import { describe, expect, it } from "vitest";
-import { isTscaError } from "../../../src/core/errors.js";
 import { assertWithinNameConstraints, constrainedNames, type ConstraintSource } from "../../../src/core/issuance/name-constraints-check.js";
 import { parseGeneralName, type GeneralName } from "../../../src/core/x509/general-name.js";
 import { parseName } from "../../../src/core/x509/name.js";
+import { tscaErrorOf } from "../../helpers/outcome.js";
 
 const g = (s: string): GeneralName => parseGeneralName(s);
 const c = (s: string): GeneralName => parseGeneralName(s, { constraint: true });
@@ -18,14 +18,10 @@ function source(permitted: string[], excluded: string[] = [], caName = "CA"): Co
 
 /** The refusal message, or "ok". */
 function check(names: GeneralName[], ...sources: ConstraintSource[]): string {
-  try {
-    assertWithinNameConstraints(names, sources);
-    return "ok";
-  } catch (e) {
-    if (!isTscaError(e)) throw e;
-    expect(e.code).toBe("ERR_NAME_CONSTRAINTS");
-    return e.message;
-  }
+  const e = tscaErrorOf(() => assertWithinNameConstraints(names, sources));
+  if (!e) return "ok";
+  expect(e.code).toBe("ERR_NAME_CONSTRAINTS");
+  return e.message;
 }
 
 const permittedBy = (name: string, base: string): boolean => check([g(name)], source([base])) === "ok";

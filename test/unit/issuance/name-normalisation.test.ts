@@ -14,6 +14,7 @@ import { assertWithinNameConstraints, constrainedNames, type ConstraintSource } 
 import { normaliseNames } from "../../../src/core/issuance/normalise-names.js";
 import { parseGeneralName, type GeneralName } from "../../../src/core/x509/general-name.js";
 import { commonName, parseName, type Name } from "../../../src/core/x509/name.js";
+import { outcome } from "../../helpers/outcome.js";
 
 const c = (s: string): GeneralName => parseGeneralName(s, { constraint: true });
 
@@ -28,27 +29,15 @@ function rawSource(permitted: GeneralName[], excluded: GeneralName[] = []): Cons
 
 /** What issuance decides for these names, or the refusal "CODE: message". */
 function issue(subject: Name, sans: GeneralName[], ...sources: ConstraintSource[]): string {
-  try {
+  return outcome(() => {
     const n = normaliseNames(subject, sans);
     const decided = decideNames(n.subject, n.sans);
     assertWithinNameConstraints(constrainedNames(decided.subject, decided.sans), sources);
-    return "ok";
-  } catch (e) {
-    if (!isTscaError(e)) throw e;
-    return `${e.code}: ${e.message}`;
-  }
+  });
 }
 
 /** The check alone, on names exactly as given (a caller that skipped normalisation must be safe too). */
-function check(names: GeneralName[], ...sources: ConstraintSource[]): string {
-  try {
-    assertWithinNameConstraints(names, sources);
-    return "ok";
-  } catch (e) {
-    if (!isTscaError(e)) throw e;
-    return `${e.code}: ${e.message}`;
-  }
-}
+const check = (names: GeneralName[], ...sources: ConstraintSource[]): string => outcome(() => assertWithinNameConstraints(names, sources));
 
 const dns = (value: string): GeneralName => ({ type: "dns", value });
 const email = (value: string): GeneralName => ({ type: "email", value });

@@ -11,14 +11,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { CertificateAuthority } from "../../../../src/core/ca/certificate-authority.js";
 import type { CaRepository } from "../../../../src/core/ports/ca-repository.js";
 import type { OcspKeyStore } from "../../../../src/core/ports/ocsp-key-store.js";
-import type { OcspResponderRecord, OcspResponderRepository } from "../../../../src/core/ports/ocsp-responder-repository.js";
+import type { OcspResponderRepository } from "../../../../src/core/ports/ocsp-responder-repository.js";
 import type { OcspStatusRepository } from "../../../../src/core/ports/ocsp-status-repository.js";
 import type { RevocationChangeFeed } from "../../../../src/core/ports/revocation-change-feed.js";
 import { OcspIssuers } from "../../../../src/core/revocation/ocsp-issuers.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder, type OcspAnswer } from "../../../../src/core/revocation/ocsp-responder.js";
 import { parseCertificate } from "../../../../src/core/x509/certificate.js";
 import { openssl } from "../../../helpers/cli.js";
-import { opensslCa, type OpensslCa } from "../../../helpers/openssl-ca.js";
+import { opensslCa, selfResponderRecord, type OpensslCa } from "../../../helpers/openssl-ca.js";
 
 let ca: OpensslCa;
 let serial: string;
@@ -71,18 +71,7 @@ function setup(deadlineMs: number) {
     since: () => database([]),
     prune: async () => 0,
   };
-  const record: OcspResponderRecord = {
-    caSerial: serial,
-    certificateSerial: serial,
-    der: ca.der,
-    notBefore: new Date("2026-01-01T00:00:00Z"),
-    notAfter: new Date("2027-01-01T00:00:00Z"),
-    keyRef: "k",
-    keySecret: "s",
-    responseValidity: 3600,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  };
+  const record = selfResponderRecord(ca, serial);
   const caEntity = { serial, name: "Test", der: ca.der } as CertificateAuthority;
   const issuers = new OcspIssuers(
     {

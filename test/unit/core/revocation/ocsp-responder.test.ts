@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { CertificateAuthority } from "../../../../src/core/ca/certificate-authority.js";
 import type { CaRepository } from "../../../../src/core/ports/ca-repository.js";
 import type { OcspKeyStore } from "../../../../src/core/ports/ocsp-key-store.js";
-import type { OcspResponderRecord, OcspResponderRepository } from "../../../../src/core/ports/ocsp-responder-repository.js";
+import type { OcspResponderRepository } from "../../../../src/core/ports/ocsp-responder-repository.js";
 import type { OcspScope, OcspStatusRepository, RecordedRevocation } from "../../../../src/core/ports/ocsp-status-repository.js";
 import type { RevocationChange, RevocationChangeFeed } from "../../../../src/core/ports/revocation-change-feed.js";
 import type { Signer } from "../../../../src/core/ports/signer.js";
@@ -22,7 +22,7 @@ import { parseCertificate } from "../../../../src/core/x509/certificate.js";
 import { explicit, octetString, oid, sequence } from "../../../../src/core/x509/der.js";
 import { children, parseDer } from "../../../../src/core/x509/der-reader.js";
 import { openssl } from "../../../helpers/cli.js";
-import { opensslCa, type OpensslCa } from "../../../helpers/openssl-ca.js";
+import { opensslCa, selfResponderRecord, type OpensslCa } from "../../../helpers/openssl-ca.js";
 
 let ca: OpensslCa;
 let serial: string;
@@ -104,18 +104,7 @@ function setup(opts: Partial<typeof DEFAULT_RESPONDER_OPTIONS> = {}) {
     },
   };
   const caEntity = { serial, name: "Test", der: ca.der } as CertificateAuthority;
-  const record: OcspResponderRecord = {
-    caSerial: serial,
-    certificateSerial: serial,
-    der: ca.der, // the CA signs its own responses (RFC 6960 §4.2.2.2 first case)
-    notBefore: new Date("2026-01-01T00:00:00Z"),
-    notAfter: new Date("2027-01-01T00:00:00Z"),
-    keyRef: "k",
-    keySecret: "s",
-    responseValidity: 3600,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  };
+  const record = selfResponderRecord(ca, serial);
   const issuers = new OcspIssuers(
     {
       cas: { list: async () => [caEntity] } as unknown as CaRepository,

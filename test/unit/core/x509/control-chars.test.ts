@@ -7,21 +7,10 @@
  * (brief D3).
  */
 import { describe, expect, it } from "vitest";
-import { isTscaError } from "../../../../src/core/errors.js";
 import { normaliseNames } from "../../../../src/core/issuance/normalise-names.js";
 import { parseGeneralName, type GeneralName } from "../../../../src/core/x509/general-name.js";
 import { parseName, type Name } from "../../../../src/core/x509/name.js";
-
-/** "CODE: message" of the TscaError `fn` throws, or "ok". */
-function outcome(fn: () => unknown): string {
-  try {
-    fn();
-    return "ok";
-  } catch (e) {
-    if (!isTscaError(e)) throw e;
-    return `${e.code}: ${e.message}`;
-  }
-}
+import { outcome } from "../../../helpers/outcome.js";
 
 /** C0 (newline, ESC, NUL, tab), DEL and C1 (CSI, NEL): each one must be refused. */
 const CONTROLS = ["\n", "\x1b", "\x00", "\t", "\x7f", "\u009b", "\u0085"];
