@@ -193,6 +193,7 @@ async function child(name, n) {
         cas,
         certs: new t.SqlCertificateRepository(db.db),
         crls: new t.SqlCrlRepository(db.db),
+        changes: new t.SqlRevocationChangeFeed(db.db),
         clock: { now: () => new Date() },
       };
       const rssLoaded = process.memoryUsage().rss;

@@ -23,3 +23,4 @@ export { signCrl } from "../core/revocation/crl-builder.js";
 export { crlScope, scopeExtension } from "../core/revocation/crl-scope.js";
 export { publishCrl } from "../core/revocation/publish-crl.js";
 export { SqlCrlRepository } from "../adapters/db/crl-repository.js";
+export { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";

@@ -15,6 +15,7 @@ import { SqlCaRepository } from "../../src/adapters/db/ca-repository.js";
 import { SqlCertificateRepository } from "../../src/adapters/db/certificate-repository.js";
 import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
 import { SqlCrlRepository } from "../../src/adapters/db/crl-repository.js";
+import { SqlRevocationChangeFeed } from "../../src/adapters/db/revocation-change-feed.js";
 import { FileKeyStore } from "../../src/adapters/keys/file-key-store.js";
 import type { Clock } from "../../src/core/ports/clock.js";
 import type { CrlRepository } from "../../src/core/ports/crl-repository.js";
@@ -116,12 +117,13 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     const cas = new SqlCaRepository(db.db);
     const certs = new SqlCertificateRepository(db.db);
     const keys = new FileKeyStore(join(t.home, "ca"));
+    const changes = new SqlRevocationChangeFeed(db.db);
     return {
       ...p,
       pki,
       certs,
-      deps: (clock) => ({ cas, certs, crls: p.repo, clock, keys }),
-      plainDeps: (clock) => ({ cas, certs, crls, clock, keys }),
+      deps: (clock) => ({ cas, certs, crls: p.repo, changes, clock, keys }),
+      plainDeps: (clock) => ({ cas, certs, crls, changes, clock, keys }),
     };
   }
 

@@ -112,16 +112,6 @@ export class SqlCrlRepository implements CrlRepository {
     return { caSerial, scope, number, createdAt: now, ...made!, revocationSeq: made!.revocationSeq ?? null };
   }
 
-  /** The counter row that migration 0004's triggers bump in the same transaction as each change. */
-  async revocationSequence(): Promise<number> {
-    try {
-      const row = await this.db.selectFrom("revocation_counter").select("value").where("id", "=", 1).executeTakeFirst();
-      return Number(row?.value ?? 0);
-    } catch (e) {
-      throw databaseError(e);
-    }
-  }
-
   async latest(caSerial: string, scope: CrlScope, kind: "complete" | "delta"): Promise<StoredCrl | undefined> {
     try {
       const row = await this.db

@@ -56,11 +56,6 @@ export interface CrlRepository {
     now: Date,
     build: (number: number, newest: CrlStamp | undefined) => Promise<CrlToStore>,
   ): Promise<StoredCrl>;
-  /**
-   * The newest position of the revocation change feed: it grows with every committed change of a
-   * certificate's or CA's revocation (and of OCSP responders), in commit order.
-   */
-  revocationSequence(): Promise<number>;
   /** The newest CRL of a CA and scope (highest number), complete or delta as asked. */
   latest(caSerial: string, scope: CrlScope, kind: "complete" | "delta"): Promise<StoredCrl | undefined>;
   /** Every stored CRL of a CA, grouped by scope, highest number first, without DER (for listings and tests). */

@@ -29,6 +29,7 @@ import type { CaRepository } from "../ports/ca-repository.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
 import type { RevokedEntry } from "../ports/crl-repository.js";
 import type { Clock } from "../ports/clock.js";
+import type { RevocationChangeFeed } from "../ports/revocation-change-feed.js";
 import type { CrlRepository, CrlStamp, StoredCrl } from "../ports/crl-repository.js";
 import type { Signer } from "../ports/signer.js";
 import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
@@ -44,6 +45,8 @@ export interface CrlDeps {
   cas: CaRepository;
   certs: CertificateRepository;
   crls: CrlRepository;
+  /** Its position (latest()) tells whether another publisher read revocations this one has not. */
+  changes: Pick<RevocationChangeFeed, "latest">;
   clock: Clock;
 }
 
@@ -206,7 +209,7 @@ export async function publishCrl(deps: CrlDeps, req: PublishCrlRequest): Promise
 
 async function publishOnce(deps: CrlDeps, req: PublishCrlRequest, signing: { issuer: Buffer; keyId: Buffer }): Promise<PublishedCrl> {
   const { ca, scope } = req;
-  const readFrom = await deps.crls.revocationSequence();
+  const readFrom = await deps.changes.latest();
   const now = wholeSeconds(deps.clock.now());
   const previous = await deps.crls.latest(ca.serial, scope, "complete");
   if (req.delta && !previous)
@@ -222,7 +225,7 @@ async function publishOnce(deps: CrlDeps, req: PublishCrlRequest, signing: { iss
   const entries = req.delta
     ? await RevokedCertificatesWriter.of(await deltaEntries(deps, ca, scope, previous!, source, now, reasonOf))
     : await RevokedCertificatesWriter.of(completeEntries(source, reasonOf));
-  const readTo = await deps.crls.revocationSequence();
+  const readTo = await deps.changes.latest();
   const idp = scopeExtension(scope);
   const base = req.delta ? previous!.number : undefined;
 
