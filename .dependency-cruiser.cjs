@@ -6,7 +6,7 @@
  *            public-key verification; signing stays behind the Signer port).
  *   config   imports only core (plus the node built-ins it needs to read files and the home directory).
  *   adapters import core (and config types), never another adapter: adapters/cli must not import
- *            adapters/db, and so on.
+ *            adapters/db, and so on. adapters/fs (durable file writes) is shared by all of them.
  *   main     the composition roots; the only code that imports adapters. Nothing imports main.
  *   no circular dependencies anywhere.
  */
@@ -96,9 +96,10 @@ module.exports = {
     {
       name: "adapter-not-to-other-adapter",
       severity: "error",
-      comment: "An adapter imports core, never another adapter (e.g. adapters/cli must not import adapters/db). Wire them in src/main.",
+      comment:
+        "An adapter imports core, never another adapter (e.g. adapters/cli must not import adapters/db). Wire them in src/main. adapters/fs (durable, atomic file writes) is the one shared helper every adapter may use.",
       from: { path: "^src/adapters/([^/]+)/" },
-      to: { path: "^src/adapters/", pathNot: "^src/adapters/$1/" },
+      to: { path: "^src/adapters/", pathNot: "^src/adapters/($1|fs)/" },
     },
     {
       name: "only-main-imports-adapters",

@@ -12,7 +12,7 @@
  * | TSCA_DEFAULT_KEY_SIZE         | defaultKeySize        | 4096                                     |
  * | TSCA_MIN_KEY_SIZE             | minKeySize            | 2048                                     |
  * | TSCA_DEFAULT_ELLIPTIC_CURVE   | defaultEllipticCurve  | secp256r1                                |
- * | TSCA_DEFAULT_SIGNATURE_HASH   | defaultSignatureHash  | SHA-512                                  |
+ * | TSCA_DEFAULT_SIGNATURE_HASH   | defaultSignatureHash  | auto (RSA: SHA-256; EC: the curve's hash, always) |
  * | TSCA_DEFAULT_CA_EXPIRES       | defaultCaExpires      | 3650 (days)                              |
  * | TSCA_DEFAULT_EXPIRES          | defaultExpires        | 100 (days, end-entity certificates)      |
  * | TSCA_DEFAULT_CA               | defaultCa             | unset: the usable CA that expires last   |
@@ -33,11 +33,11 @@
  * | TSCA_HTTP_IDLE_TIMEOUT        | httpIdleTimeout       | 65000 (ms a connection may be silent: keep-alive, stalled) |
  * | TSCA_HTTP_MAX_CONNECTIONS     | httpMaxConnections    | 10000 (open connections per server process) |
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { TscaError } from "../core/errors.js";
-import type { ProfileConfig } from "../core/issuance/profiles.js";
+import { PROFILE_CONFIG_KEYS, type ProfileConfig } from "../core/issuance/profiles.js";
 import { parseDefaultHostname } from "../core/ca/default-urls.js";
 import { checkResponseValidity } from "../core/usecases/generate-ocsp-keys.js";
 import {
@@ -59,7 +59,8 @@ export interface Settings {
   defaultKeySize: number;
   minKeySize: number;
   defaultEllipticCurve: EllipticCurve;
-  defaultSignatureHash: HashAlgorithm;
+  /** Hash for new RSA CAs; undefined ("auto"): SHA-256. EC CAs always get their curve's hash unless --algorithm is given. */
+  defaultSignatureHash: HashAlgorithm | undefined;
   defaultCaExpires: number;
   defaultExpires: number;
   defaultCa: string | undefined;
@@ -153,6 +154,28 @@ function parseWith<T>(fn: (s: string) => T, v: unknown, setting: string, source:
   }
 }
 
+/**
+ * The forms adapters/db/connection.ts opens: postgres:// or postgresql:// (PostgreSQL), sqlite:PATH or
+ * sqlite://PATH, or a plain file path. Anything else that starts like a URL (`mysql://…`) is refused: it
+ * would otherwise become the path of a new, empty SQLite file in the current directory.
+ */
+function databaseUrlValue(v: unknown, setting: string, source: string): string {
+  const url = nonEmptyString(v, setting, source);
+  const ok = !/^[a-z][a-z0-9+.-]+:/i.test(url) || url.startsWith("sqlite:") || /^postgres(ql)?:\/\//.test(url);
+  if (!ok)
+    throw configError(
+      setting,
+      source,
+      `"${url.replace(/\/\/[^@/]*@/, "//…@")}" is not a database tsca can open: give postgres://…, postgresql://…, sqlite:PATH or a file path.`,
+    );
+  return url;
+}
+
+function nonEmptyString(v: unknown, setting: string, source: string): string {
+  if (typeof v !== "string" || v.trim() === "") throw configError(setting, source, "must be a non-empty string.");
+  return v;
+}
+
 /** Profiles come as an object (config file) or JSON text (environment); each entry is validated by Profiles. */
 function profilesValue(v: unknown, setting: string, source: string): Record<string, ProfileConfig> {
   let parsed = v;
@@ -165,12 +188,46 @@ function profilesValue(v: unknown, setting: string, source: string): Record<stri
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw configError(setting, source, "must be an object of profiles.");
+  for (const [name, profile] of Object.entries(parsed)) {
+    if (typeof profile !== "object" || profile === null || Array.isArray(profile))
+      throw configError(setting, source, `profile "${name}" must be an object.`);
+    // A misspelt key ("extendedKeyUsages") would otherwise be ignored and the profile silently differ.
+    for (const key of Object.keys(profile))
+      if (!(key in PROFILE_CONFIG_KEYS))
+        throw configError(
+          setting,
+          source,
+          `profile "${name}" has an unknown key "${key}" (known: ${Object.keys(PROFILE_CONFIG_KEYS).join(", ")}).`,
+        );
+  }
   return parsed as Record<string, ProfileConfig>;
 }
 
+/**
+ * The data directory must be a directory, or not exist yet (it is created on first use). A file there, or
+ * a file in the middle of its path, would otherwise surface as a raw EEXIST or ENOTDIR from whatever first
+ * tries to create something in it.
+ */
+function assertHomeIsDirectory(home: string, what: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(home);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
+      throw new TscaError("ERR_CONFIG", `${home}: ${what} cannot be used, because a part of its path is a file, not a directory.`);
+    return; // missing: created on first use; unreadable: reported where it is used
+  }
+  if (!st.isDirectory()) throw new TscaError("ERR_CONFIG", `${home}: ${what} is not a directory.`);
+}
+
+/** The data directory: TSCA_HOME, else $XDG_DATA_HOME/tsca, else ~/.local/share/tsca (read, never created here). */
+export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.TSCA_HOME || join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "tsca"));
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const dataHome = env.XDG_DATA_HOME || join(homedir(), ".local", "share");
-  const home = resolve(env.TSCA_HOME || join(dataHome, "tsca"));
+  const home = dataHome(env);
+  assertHomeIsDirectory(home, env.TSCA_HOME ? "TSCA_HOME" : "The data directory ($XDG_DATA_HOME/tsca or ~/.local/share/tsca)");
   const explicitConfig = env.TSCA_CONFIG;
   const configFile = explicitConfig ? resolve(explicitConfig) : existsSync(join(home, "tsca.json")) ? join(home, "tsca.json") : undefined;
   if (explicitConfig && !existsSync(configFile!))
@@ -196,7 +253,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const settings: Settings = {
     home,
     caDir: resolve(val("caDir", join(home, "ca"), str)),
-    databaseUrl: val("databaseUrl", join(home, "tsca.sqlite3"), str),
+    databaseUrl: val("databaseUrl", join(home, "tsca.sqlite3"), databaseUrlValue),
     databaseTimeout: val("databaseTimeout", 5_000, positiveInt),
     defaultKeyType: val("defaultKeyType", "RSA" as KeyType, (v, s, src) => parseWith(parseKeyType, v, s, src)),
     defaultKeySize: val("defaultKeySize", 4096, positiveInt),
@@ -204,7 +261,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     defaultEllipticCurve: val("defaultEllipticCurve", "secp256r1" as EllipticCurve, (v, s, src) =>
       parseWith(parseEllipticCurve, v, s, src),
     ),
-    defaultSignatureHash: val("defaultSignatureHash", "SHA-512" as HashAlgorithm, (v, s, src) => parseWith(parseHashAlgorithm, v, s, src)),
+    // "auto" (the default) matches the key; a fixed value applies to RSA only, never forcing SHA-512 on P-256 (CA/B BR §7.1.3.2.2).
+    defaultSignatureHash: val<HashAlgorithm | undefined>("defaultSignatureHash", undefined, (v, s, src) =>
+      /^\s*auto\s*$/i.test(String(v)) ? undefined : parseWith(parseHashAlgorithm, v, s, src),
+    ),
     defaultCaExpires: val("defaultCaExpires", 3650, positiveInt),
     defaultExpires: val("defaultExpires", 100, positiveInt),
     defaultCa: val<string | undefined>("defaultCa", undefined, str),

@@ -22,7 +22,10 @@ export const ERROR_CODES = {
   ERR_CA_AMBIGUOUS: { kind: "usage", doc: "More than one CA matches the given serial prefix." },
   ERR_CA_NAME_TAKEN: { kind: "conflict", doc: "A CA with this name exists already." },
   ERR_CA_SERIAL_TAKEN: { kind: "conflict", doc: "A CA with this serial exists already (same certificate imported twice)." },
-  ERR_PATH_LENGTH: { kind: "forbidden", doc: "The path length of the parent or an ancestor forbids another CA level." },
+  ERR_PATH_LENGTH: {
+    kind: "forbidden",
+    doc: "The path length of the parent or an ancestor forbids another CA level, or a larger path length than it allows below it.",
+  },
   ERR_PARENT_UNUSABLE: { kind: "forbidden", doc: "The parent CA is disabled, expired, not yet valid or revoked." },
   ERR_ROOT_CA_URL: { kind: "invalid", doc: "A root CA cannot carry CRL, OCSP or CA issuer URLs in its own certificate." },
   ERR_KEY_NOT_FOUND: { kind: "not-found", doc: "The private key of a CA is not in the key store (wrong CA_DIR, or a web host)." },
@@ -33,6 +36,10 @@ export const ERROR_CODES = {
   ERR_KEY_MISMATCH: { kind: "invalid", doc: "A private key does not belong to the certificate." },
   ERR_CERT_INVALID: { kind: "invalid", doc: "A certificate cannot be parsed." },
   ERR_NOT_A_CA: { kind: "invalid", doc: "A certificate to import as a CA is not a CA certificate." },
+  ERR_NO_SKI: {
+    kind: "invalid",
+    doc: "A CA certificate to import has no Subject Key Identifier (RFC 5280 §4.2.1.2); import_ca --allow-missing-ski accepts it.",
+  },
   ERR_NOT_SIGNED_BY_PARENT: { kind: "invalid", doc: "A certificate was not signed by the CA named as its issuer." },
   ERR_EXPIRES: { kind: "invalid", doc: "A validity period is out of range." },
   ERR_EXTENSION: { kind: "invalid", doc: "An extension value is invalid or not allowed here." },
@@ -53,11 +60,22 @@ export const ERROR_CODES = {
     kind: "invalid",
     doc: "A name to be put into a certificate (subject attribute or SAN, e.g. from a CSR) contains a control character (C0, DEL, C1).",
   },
-  ERR_LINT: { kind: "invalid", doc: "The certificate would break an RFC 5280 rule; nothing was signed." },
+  ERR_LINT: {
+    kind: "invalid",
+    doc: "The certificate (or revocation) would break an RFC 5280 rule or a rule of a selected rule set (cabf-serverauth, cabf-smime); the message names the rule; nothing was signed.",
+  },
   ERR_PROFILE: { kind: "usage", doc: "The named profile is not defined." },
   ERR_NO_NAME: { kind: "usage", doc: "A certificate needs a common name or at least one subject alternative name." },
+  ERR_NO_SAN: {
+    kind: "invalid",
+    doc: "A server certificate (extended key usage serverAuth) would have no DNS or IP subject alternative name, e.g. because its CN is not a host name.",
+  },
   ERR_CA_UNUSABLE: { kind: "forbidden", doc: "The CA cannot sign now: disabled, expired, not yet valid, revoked, or an ancestor is." },
   ERR_NO_USABLE_CA: { kind: "not-found", doc: "No CA is usable to sign (none configured as default and none valid)." },
+  ERR_CA_NOT_PUBLISHED: {
+    kind: "unavailable",
+    doc: "A new CA was created and kept, but its first CRLs or its OCSP responder could not be made; the message names the commands that make them.",
+  },
   ERR_ALREADY_REVOKED: { kind: "conflict", doc: "The certificate is already revoked." },
   ERR_NOT_ON_HOLD: { kind: "conflict", doc: "Only a certificate revoked with reason certificate_hold can be released." },
   ERR_TIMESTAMP: { kind: "usage", doc: "A timestamp lacks a time zone, is not ISO 8601, or lies in the future." },
@@ -80,6 +98,10 @@ export const ERROR_CODES = {
   ERR_CRL_CONTENDED: {
     kind: "conflict",
     doc: "Other processes kept storing newer CRLs of the same CA and scope while this one was being made; nothing was stored, try again.",
+  },
+  ERR_RENEWAL_INCOMPLETE: {
+    kind: "unavailable",
+    doc: "generate_crls or generate_ocsp_keys could not renew some CAs (key encrypted or not on this host, or a failure); it did the others and named each on stderr.",
   },
   ERR_IO: { kind: "unavailable", doc: "A file cannot be read or written." },
   ERR_DATABASE: { kind: "unavailable", doc: "The database cannot be reached or refused the operation." },

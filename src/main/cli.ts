@@ -15,7 +15,7 @@ import { SqlOcspResponderRepository } from "../adapters/db/ocsp-responder-reposi
 import { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";
 import type { CliContext, CliIo, CliLaunchers, ServeOptions } from "../adapters/cli/context.js";
 import { runCli } from "../adapters/cli/program.js";
-import { loadSettings } from "../config/settings.js";
+import { dataHome, loadSettings } from "../config/settings.js";
 import { ERROR_CODES, TscaError, type ErrorCode } from "../core/errors.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { Random } from "../core/ports/random.js";
@@ -127,7 +127,7 @@ export async function main(
         await LAUNCHERS.serve!(options);
       },
     };
-    return await runCli(argv, context, { ...io, argv }, version(), launchers);
+    return await runCli(argv, context, { ...io, argv }, version(), launchers, { home: dataHome() });
   } finally {
     await db?.close();
   }

@@ -146,11 +146,25 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
       },
     );
 
+    // CRLs stored since the last poll (by generate_crls on the key host): the CRL routes drop what they
+    // hold in memory when the generation changes, so a new CRL is served within one poll interval.
+    const crls = new SqlCrlRepository(db.db);
+    let crlMark: number | undefined;
+    let crlGeneration = 0;
+    const checkCrls = async (): Promise<void> => {
+      const mark = await crls.changeMark();
+      if (mark === crlMark) return;
+      if (crlMark !== undefined) logger.debug({ mark }, "new CRLs stored");
+      crlMark = mark;
+      crlGeneration++;
+    };
+
     // The change-feed poll: a failure is logged once when it starts and once when it ends.
     let failing = false;
     const poll = async (): Promise<void> => {
       try {
         const applied = await responder.sync();
+        await checkCrls();
         if (failing) logger.info("database available again: revocation change feed readable");
         failing = false;
         if (applied) logger.debug({ applied }, "revocation changes applied");
@@ -177,6 +191,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         try {
           await db.migrate();
           await responder.sync();
+          await checkCrls();
           for (const issuer of await issuers.warm())
             if (issuer.problem) logger.warn({ ca: issuer.ca.serial }, issuer.problem);
             else
@@ -218,7 +233,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
           },
         };
       },
-      plugins: [(a) => crlRoutes(a, { crls: new SqlCrlRepository(db.db), cas })],
+      plugins: [(a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration })],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does
     // not, serve anyway (tryLater, 503) once the first attempt failed or one database timeout has passed.

@@ -72,3 +72,6 @@ export function openssl(args: string[], input?: string | Buffer): RunResult {
 export function newEcKeyArgs(keyout: string): string[] {
   return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyout];
 }
+
+/** `openssl req -x509` arguments that make the certificate a CA (RFC 5280 §4.2.1.9, §4.2.1.3). */
+export const CA_EXTENSION_ARGS = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"];

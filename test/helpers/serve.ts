@@ -18,8 +18,16 @@ export interface Server {
   stop: () => Promise<number | null>;
 }
 
-export async function startServe(t: TscaEnv, args: string[] = [], timeoutMs = 20_000): Promise<Server> {
-  const proc = spawnTsca(t, ["serve", "--port", "0", ...args]);
+/**
+ * How long a helper waits for something that must happen before it calls it a hang: far longer than any
+ * busy machine needs, and shorter than vitest's testTimeout (600 s), so the helper, not vitest, reports
+ * what never came, and kills the server it started. Not a speed budget: tests wait for events.
+ */
+export const HANG_GUARD_MS = 300_000;
+
+export async function startServe(t: TscaEnv, args: string[] = [], timeoutMs = HANG_GUARD_MS): Promise<Server> {
+  // A repeated --port is refused, so the free port (0) is only the default.
+  const proc = spawnTsca(t, ["serve", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
   const lines: Record<string, unknown>[] = [];
   let err = "";
   let buf = "";
@@ -130,7 +138,8 @@ export function responseStatus(der: Buffer): number {
   return der[headerLength + 2]!;
 }
 
-export async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<number> {
+/** Poll `cond` until it holds; `timeoutMs` is a hang guard (see HANG_GUARD_MS), never a speed budget. */
+export async function waitFor(cond: () => Promise<boolean>, timeoutMs = HANG_GUARD_MS, stepMs = 50): Promise<number> {
   const start = Date.now();
   for (;;) {
     if (await cond()) return Date.now() - start;

@@ -98,7 +98,7 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
   /** Installations made by this file's tests, removed after each. */
   const made: TscaEnv[] = [];
 
-  type Deps = Parameters<typeof dumpCrl>[0];
+  type Deps = Parameters<typeof dumpCrl>[0] & Parameters<typeof generateCrls>[0];
 
   /**
    * A root, an intermediate "Inter", and the use-case dependencies on the same database: `deps` for
@@ -142,53 +142,62 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
   const numbersOf = async (caSerial: string, kind: CrlScopeKind): Promise<number[]> =>
     (await storedCrls(t)).get(`${caSerial.replace(/:/g, "")}/${kind}/`)?.map((c) => c.number) ?? [];
 
+  /** The stored numbers of a CA and scope before the test publishes (init_ca made the first CRLs), and the newest. */
+  async function numbersBefore(caSerial: string, kind: CrlScopeKind): Promise<{ before: number[]; n: number }> {
+    const before = await numbersOf(caSerial, kind);
+    return { before, n: before.at(-1) ?? 0 };
+  }
+
   it("a publisher that read its entries before a revocation, overtaken by one that read after, does not store the older CRL under the higher number", async () => {
     const { deps, pauseNextStore, stores, pki } = await setup();
     const [a, b] = ["a", "b"].map((n) => leaf(t, "Inter", `${n}.example.test`));
     tsca(t, ["revoke_cert", a!.serial]);
+    const { before, n } = await numbersBefore(pki.inter, "user");
 
     // A reads (only a is revoked) with a clock a minute behind, and waits before storing.
     const pause = pauseNextStore("user");
     const publishing = dumpCrl(deps(clockAt(-60_000)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false });
     await reached(pause, publishing);
-    // b is revoked, and another process publishes the user CRL of Inter: #1, listing a and b.
+    // b is revoked, and another process publishes the user CRL of Inter: #n+1, listing a and b.
     tsca(t, ["revoke_cert", b!.serial, "--reason", "key_compromise"]);
     tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]);
     pause.release();
     const published = await publishing;
 
     await expectNoViolations();
-    // A's CRL took #2 (the number of its discarded attempt was freed) and lists b.
-    expect(published.crl.number).toBe(2);
+    // A's CRL took #n+2 (the number of its discarded attempt was freed) and lists b.
+    expect(published.crl.number).toBe(n + 2);
     expect([...parseCrlText("A", published.crl.der).listed].sort()).toEqual([a!.hex, b!.hex].map(normalSerial).sort());
-    expect(await numbersOf(pki.inter, "user")).toEqual([1, 2]);
+    expect(await numbersOf(pki.inter, "user")).toEqual([...before, n + 1, n + 2]);
     expect(stores.get("user")).toBe(2);
     // The one generate_crls calls current (and serve serves) is the highest number.
-    expect(tsca(t, ["generate_crls", "Inter"])).toMatch(/: user CRL #2 is current/);
+    expect(tsca(t, ["generate_crls", "Inter"])).toMatch(new RegExp(`: user CRL #${n + 2} is current`));
   });
 
   it("a delta CRL whose base was overtaken by a newer complete CRL is rebuilt against the newer base (RFC 5280 §5.2.4)", async () => {
-    const { deps, pauseNextStore } = await setup();
+    const { deps, pauseNextStore, pki } = await setup();
     const [a, b] = ["a", "b"].map((n) => leaf(t, "Inter", `${n}.example.test`));
     tsca(t, ["revoke_cert", a!.serial]);
-    tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]); // base #1: a
+    const { n } = await numbersBefore(pki.inter, "user");
+    tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]); // base #n+1: a
 
     const pause = pauseNextStore("user");
     const publishing = dumpCrl(deps(clockAt(-60_000)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: true });
     await reached(pause, publishing);
     tsca(t, ["revoke_cert", b!.serial]);
-    tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]); // #2: a, b
+    tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]); // #n+2: a, b
     pause.release();
     const delta = await publishing;
 
     await expectNoViolations();
     const seen = parseCrlText("delta", delta.crl.der);
-    expect([seen.number, seen.base, delta.crl.baseNumber]).toEqual([3, 2, 2]);
+    expect([seen.number, seen.base, delta.crl.baseNumber]).toEqual([n + 3, n + 2, n + 2]);
     expect(seen.listed.size).toBe(0); // b is on its base already
   });
 
   it("a CRL signed later never carries an earlier thisUpdate than a lower number, even from a host whose clock is behind (§5.1.2.4)", async () => {
-    const { deps, pauseNextStore, stores } = await setup();
+    const { deps, pauseNextStore, stores, pki } = await setup();
+    const { n } = await numbersBefore(pki.inter, "user");
     const pause = pauseNextStore("user");
     const behind = dumpCrl(deps(clockAt(-120_000)), { ca: "Inter", scope: USER, expiresSeconds: 3600, delta: false });
     await reached(pause, behind);
@@ -198,15 +207,16 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     const later = await behind;
 
     await expectNoViolations();
-    expect([ahead.crl.number, later.crl.number]).toEqual([1, 2]);
+    expect([ahead.crl.number, later.crl.number]).toEqual([n + 1, n + 2]);
     expect(later.crl.thisUpdate.getTime()).toBeGreaterThanOrEqual(ahead.crl.thisUpdate.getTime());
     expect(later.crl.nextUpdate.getTime() - later.crl.thisUpdate.getTime()).toBe(3_600_000);
     expect(stores.get("user")).toBe(2); // one store each: no rebuild without a reason
   });
 
   it("generate_crls overtaken by revoke_ca (which publishes the parent's CA CRL) stores a CA CRL that still lists the revoked CA", async () => {
-    const { deps, pauseNextStore } = await setup();
+    const { deps, pauseNextStore, pki } = await setup();
     const sibling = tsca(t, ["init_ca", "--key-type", "EC", "--parent", "Root", "Sibling", "/CN=sibling.example.test"]).trim();
+    const { n } = await numbersBefore(pki.root, "ca");
 
     const pause = pauseNextStore("ca");
     // Not behind: the CAs were made a moment ago, and generate_crls skips a CA that is not yet valid.
@@ -217,7 +227,7 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
       renewalSeconds: 43_200,
     });
     await reached(pause, generating);
-    expect(tsca(t, ["revoke_ca", "Sibling", "--reason", "superseded"])).toMatch(/CA CRL #1 of "Root" lists it/);
+    expect(tsca(t, ["revoke_ca", "Sibling", "--reason", "superseded"])).toMatch(`CA CRL #${n + 1} of "Root" lists it`);
     pause.release();
     const outcomes = await generating;
 
@@ -225,13 +235,14 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     const ca = outcomes.find((o) => o.scope?.kind === "ca")!;
     expect(ca.status).toBe("generated");
     if (ca.status !== "generated") return;
-    expect(ca.crl.number).toBe(2);
+    expect(ca.crl.number).toBe(n + 2);
     expect([...parseCrlText("ca", ca.crl.der).listed]).toEqual([normalSerial(sibling)]);
   });
 
   it("a publisher overtaken round after round gives up with ERR_CRL_CONTENDED: nothing of it stored, no number skipped", async () => {
     const { deps, plainDeps, beforeEveryStore, stores, certs, pki } = await setup();
     const serials = await storeCertificates(certs, pki.inter.replace(/:/g, ""), 10);
+    const { before, n } = await numbersBefore(pki.inter, "user");
     // Before each attempt of A to store, one more certificate is revoked and another publisher stores first.
     let round = 0;
     beforeEveryStore("user", async () => {
@@ -244,7 +255,8 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
       message: 'Other processes kept storing newer user CRLs of CA "Inter" while this one was being made, so none was stored; try again.',
     });
     expect([round, stores.get("user")]).toEqual([8, 8]);
-    expect(await numbersOf(pki.inter, "user")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The other publisher's eight, right after what was there; none of A's numbers was used.
+    expect(await numbersOf(pki.inter, "user")).toEqual([...before, ...Array.from({ length: 8 }, (_, i) => n + 1 + i)]);
     await expectNoViolations();
   });
 });

@@ -62,6 +62,9 @@ describe.each(BACKENDS)("SqlCrlRepository (%s)", (backend) => {
     ca = tsca(t, ["init_ca", "--key-type", "EC", "A", "/CN=a.example.test"]).trim().replace(/:/g, "");
     other = tsca(t, ["init_ca", "--key-type", "EC", "B", "/CN=b.example.test"]).trim().replace(/:/g, "");
     db = await openDatabase(url ?? join(t.home, "tsca.sqlite3"));
+    // init_ca published each CA's first CRLs; this suite numbers CRLs from an empty repository.
+    await db.db.deleteFrom("crl").execute();
+    await db.db.deleteFrom("crl_number").execute();
     crls = new SqlCrlRepository(db.db);
     const certs = new SqlCertificateRepository(db.db);
     const r = (reason: string, compromised?: Date) => ({

@@ -19,7 +19,8 @@ export interface CliSettings {
   defaultKeySize: number;
   minKeySize: number;
   defaultEllipticCurve: import("../../core/x509/algorithms.js").EllipticCurve;
-  defaultSignatureHash: import("../../core/x509/algorithms.js").HashAlgorithm;
+  /** undefined: match the key (RSA SHA-256, EC the curve's hash). */
+  defaultSignatureHash: import("../../core/x509/algorithms.js").HashAlgorithm | undefined;
   defaultCaExpires: number;
   defaultExpires: number;
   defaultCa: string | undefined;

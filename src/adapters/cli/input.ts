@@ -1,4 +1,4 @@
-/** Reading command input: a file, or all of standard input. */
+/** Reading command input: a file, a password file, or all of standard input. */
 import { readFileSync } from "node:fs";
 import { TscaError } from "../../core/errors.js";
 import type { CliIo } from "./context.js";
@@ -9,6 +9,21 @@ export function readFileInput(path: string, what: string): Buffer {
   } catch (e) {
     throw new TscaError("ERR_IO", `${path}: Cannot read the ${what}.`, { cause: e });
   }
+}
+
+/**
+ * The password in a `--…-password-file`: its first line, without the line end (LF or CR LF), so that
+ * `echo secret > file` and an editor's trailing newline give the password itself.
+ */
+export function readPasswordFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TscaError("ERR_IO", `${path}: Cannot read the password file${code ? ` (${code})` : ""}.`, { cause: e });
+  }
+  return text.split("\n")[0]!.replace(/\r$/, "");
 }
 
 export async function readStdin(io: CliIo): Promise<Buffer> {

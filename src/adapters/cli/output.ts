@@ -1,13 +1,14 @@
 /**
- * Writing command output: stdout, or a file (created 0644; certificates are public). Text and JSON go
+ * Writing command output: stdout, or a file (see output-file.ts: checked before any change, written
+ * atomically, created 0644 since certificates are public). Text and JSON go
  * through the terminal-safe escapes of core/text/printable.ts: names come from CSRs and imported
  * certificates, and a raw ESC or newline in one must not reach the operator's terminal.
  */
-import { writeFileSync } from "node:fs";
 import { TscaError } from "../../core/errors.js";
 import { printable, printableJson } from "../../core/text/printable.js";
 import { toPem } from "../../core/x509/pem.js";
 import type { CliIo } from "./context.js";
+import { writeOutputFile } from "./output-file.js";
 
 export type CertFormat = "PEM" | "DER";
 
@@ -17,10 +18,12 @@ export function parseCertFormat(v: string): CertFormat {
   return f;
 }
 
+export const derBundleRefused = (): TscaError => new TscaError("ERR_INVALID_ARGUMENT", "A bundle cannot be written as DER; use PEM.");
+
 /** One or more certificates in PEM (concatenated) or DER (one certificate only, DER has no framing). */
 export function encodeCertificates(ders: Buffer[], format: CertFormat): Buffer {
   if (format === "DER") {
-    if (ders.length > 1) throw new TscaError("ERR_INVALID_ARGUMENT", "A bundle cannot be written as DER; use PEM.");
+    if (ders.length > 1) throw derBundleRefused();
     return ders[0]!;
   }
   return Buffer.from(ders.map((d) => toPem(d, "CERTIFICATE")).join(""));
@@ -32,16 +35,13 @@ export const textLines = (lines: string[]): string => (lines.length ? lines.map(
 /** JSON output: valid JSON with C0, DEL, C1 and bidi controls escaped inside strings. */
 export const jsonOutput = (value: unknown): string => printableJson(value) + "\n";
 
-export function writeOutput(data: Buffer | string, path: string | undefined, io: CliIo): void {
+/** Standard output for none or "-", else the file, written atomically (output-file.ts). */
+export async function writeOutput(data: Buffer | string, path: string | undefined, io: CliIo): Promise<void> {
   if (path === undefined || path === "-") {
     io.stdout.write(data);
     return;
   }
-  try {
-    writeFileSync(path, data, { mode: 0o644 });
-  } catch (e) {
-    throw new TscaError("ERR_IO", `${path}: Cannot write the file.`, { cause: e });
-  }
+  await writeOutputFile(path, data);
 }
 
 export function outputFormat<T extends string>(v: string, allowed: readonly T[]): T {

@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { ERROR_CODES, isTscaError } from "../../core/errors.js";
 import { printable } from "../../core/text/printable.js";
 import type { CliIo, CliLaunchers, ContextFactory } from "./context.js";
+import { examples, helpWidth } from "./help.js";
+import { refuseConflictingOptions } from "./option-rules.js";
 import { registerDumpCa } from "./commands/dump-ca.js";
 import { registerEditCa } from "./commands/edit-ca.js";
 import { registerImportCa } from "./commands/import-ca.js";
@@ -26,17 +28,101 @@ import { registerRevokeCa } from "./commands/revoke-ca.js";
 
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
-export function buildProgram(context: ContextFactory, io: CliIo, version: string, launchers: CliLaunchers = {}): Command {
+/** What `tsca -h` says about the installation; the composition root knows it (from the settings' rules). */
+export interface HelpContext {
+  /** The data directory this invocation would use (TSCA_HOME or its default), resolved without touching it. */
+  home?: string;
+}
+
+/** `tsca -h`: where the data lives and the environment variables a new user needs first (80 columns). */
+function programHelp(help: HelpContext): string {
+  return [
+    "",
+    "Data directory (TSCA_HOME): the SQLite database, the CA keys (ca/), the OCSP",
+    "responder keys (ocsp/) and the optional config file tsca.json.",
+    "  default: $XDG_DATA_HOME/tsca, else ~/.local/share/tsca",
+    ...(help.home ? [`  now:     ${help.home}`] : []),
+    "",
+    'Environment (every setting and its config-file key: README.md, "Configuration"):',
+    "  TSCA_HOME              the data directory",
+    "  TSCA_CONFIG            JSON config file (default: $TSCA_HOME/tsca.json)",
+    "  TSCA_DATABASE_URL      SQLite file, or postgres://user:password@host:port/db",
+    "  TSCA_CA_DIR            CA private keys, key host only (default: $TSCA_HOME/ca)",
+    "  TSCA_DEFAULT_HOSTNAME  HOST[:PORT] of tsca serve, for the URLs of new CAs",
+    "  TSCA_DEFAULT_CA        the CA that signs when none is named",
+    "  TSCA_DEFAULT_KEY_TYPE  key type of new CAs: RSA, EC, Ed25519 or Ed448",
+    "  TSCA_CRL_EXPIRES       validity of the CRLs generate_crls makes, in seconds",
+    "",
+    "Exit status: 0 success, 2 usage error (bad command line or value), 1 error.",
+    "",
+  ]
+    .join("\n")
+    .concat(
+      examples(
+        ['tsca init_ca --key-type EC "Root CA" "/CN=Root CA"', "create a root CA"],
+        ["tsca sign_cert --csr www.csr --out www.pem", "sign a CSR with the default CA"],
+        ["tsca init_ca -h", "the options of one command"],
+      ),
+    );
+}
+
+/** `tsca -h` lists the commands in these groups. */
+const COMMAND_GROUPS: Record<string, string> = {
+  init_ca: "Certificate authorities:",
+  import_ca: "Certificate authorities:",
+  list_cas: "Certificate authorities:",
+  view_ca: "Certificate authorities:",
+  edit_ca: "Certificate authorities:",
+  dump_ca: "Certificate authorities:",
+  revoke_ca: "Certificate authorities:",
+  sign_cert: "Certificates:",
+  resign_cert: "Certificates:",
+  revoke_cert: "Certificates:",
+  unrevoke_cert: "Certificates:",
+  list_certs: "Certificates:",
+  view_cert: "Certificates:",
+  dump_cert: "Certificates:",
+  import_cert: "Certificates:",
+  cert_watchers: "Certificates:",
+  dump_crl: "CRLs, OCSP and the server:",
+  generate_crls: "CRLs, OCSP and the server:",
+  generate_ocsp_keys: "CRLs, OCSP and the server:",
+  serve: "CRLs, OCSP and the server:",
+};
+
+export function buildProgram(
+  context: ContextFactory,
+  io: CliIo,
+  version: string,
+  launchers: CliLaunchers = {},
+  help: HelpContext = {},
+): Command {
+  // Help wraps to the terminal (or $COLUMNS); the rest of the output configuration is shared by every command.
+  const output = {
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    outputError: () => undefined, // printed once, by runCli
+    getOutHelpWidth: () => helpWidth(io.stdout),
+    getErrHelpWidth: () => helpWidth(io.stderr),
+  };
   const program = new Command("tsca")
     .description("tsca: a certificate authority manager.")
     .version(version)
     .option("--traceback", "print the stack trace of an error")
     .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: () => undefined, // printed once, by runCli
-    });
+    .configureOutput(output)
+    // The command list stays narrow enough to wrap: aliases go into the description, options into each -h.
+    .configureHelp({
+      // init_ca's longest option (--certification-practice-statement <url>) leaves 34 of 80 columns:
+      // commander's default (40) would then not wrap at all; wrapping into 24 columns still reads well.
+      minWidthToWrap: 24,
+      subcommandTerm: (c) =>
+        [c.name(), ...c.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? "..." : ""}]`))].join(
+          " ",
+        ),
+      subcommandDescription: (c) => c.description() + (c.aliases().length ? ` Alias: ${c.aliases().join(", ")}.` : ""),
+    })
+    .addHelpText("after", programHelp(help));
   const commands = [
     ...[registerInitCa, registerImportCa, registerListCas, registerViewCa, registerEditCa, registerDumpCa],
     ...[registerSignCert, registerResignCert, registerRevokeCert, registerListCerts, registerViewCert, registerImportCert],
@@ -47,11 +133,24 @@ export function buildProgram(context: ContextFactory, io: CliIo, version: string
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {
     c.exitOverride();
-    c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+    c.configureOutput(output);
+    const group = COMMAND_GROUPS[c.name()];
+    if (group) c.helpGroup(group);
     c.showSuggestionAfterError(true);
+    refuseConflictingOptions(c);
   });
   program.exitOverride();
   return program;
+}
+
+/**
+ * Commander's usage message in one line: its first line, and the "(Did you mean --key-type?)" that
+ * showSuggestionAfterError puts on the second, which is the part a user with a typo needs.
+ */
+function usageLine(message: string): string {
+  const [first = "", second = ""] = message.replace(/^error: /, "").split("\n");
+  const hint = /^\(Did you mean (.+)\?\)$/.exec(second.trim());
+  return printable(hint ? `${first.trim()}; did you mean ${hint[1]}?` : first.trim());
 }
 
 /** The first line of a message, escaped: messages echo user input (a subject, a file name, an option). */
@@ -70,9 +169,10 @@ export async function runCli(
   io: CliIo,
   version: string,
   launchers: CliLaunchers = {},
+  help: HelpContext = {},
 ): Promise<number> {
   const traceback = argv.includes("--traceback");
-  const program = buildProgram(context, io, version, launchers);
+  const program = buildProgram(context, io, version, launchers, help);
   try {
     await program.parseAsync(
       argv.filter((a) => a !== "--traceback"),
@@ -81,10 +181,12 @@ export async function runCli(
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
+      // Bare `tsca`: commander printed the usage to stderr; no command is a usage error, not success.
+      if (e.code === "commander.help" && e.exitCode !== 0) return EXIT.usage;
       if (e.exitCode === 0 || ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code)) return EXIT.ok;
       const command = argv.find((a) => !a.startsWith("-"));
-      const known = command !== undefined && program.commands.some((c) => c.name() === command);
-      io.stderr.write(`Error: ${oneLine(e.message)} (see tsca ${known ? `${command} ` : ""}-h)\n`);
+      const known = command !== undefined && program.commands.some((c) => c.name() === command || c.aliases().includes(command));
+      io.stderr.write(`Error: ${usageLine(e.message)} (see tsca ${known ? `${printable(command)} ` : ""}-h)\n`);
       return EXIT.usage;
     }
     if (isTscaError(e)) {

@@ -1,5 +1,8 @@
 /** Parsing command-line strings into domain values; each failure is a usage error (exit 2) with one sentence. */
 import { TscaError } from "../../core/errors.js";
+import { hasUrlTemplate, urlTemplateProblem } from "../../core/ca/url-templates.js";
+import { printable } from "../../core/text/printable.js";
+import { oidProblem } from "../../core/x509/oids.js";
 import { parseGeneralName, type GeneralName } from "../../core/x509/general-name.js";
 import type { PolicyInformation } from "../../core/x509/extensions/certificate-policies.js";
 import type { NameConstraints } from "../../core/x509/extensions/name-constraints.js";
@@ -26,9 +29,52 @@ export function positiveInt(value: string, option: string): number {
 
 export const generalNames = (values: string[] | undefined): GeneralName[] => (values ?? []).map((v) => parseGeneralName(v));
 
-/** A bare URL is a URI general name; anything with a known prefix is parsed as such. */
-export const urlNames = (values: string[] | undefined): GeneralName[] =>
-  (values ?? []).map((v) => parseGeneralName(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? `URI:${v}` : v));
+export interface UrlRules {
+  /** ldap:// too (CRL distribution points and Freshest CRL, RFC 5280 §4.2.1.13). */
+  ldap?: boolean;
+  /** {SERIAL_HEX}-style fields, filled in by the use case (core/ca/url-templates.ts). */
+  templates?: boolean;
+}
+
+/**
+ * A URL option's value: `http://…`, `https://…` (and `ldap://…` where allowed), bare or as `URI:…`.
+ * Anything else is one usage error naming the option: a host without a scheme would otherwise have
+ * become a DNS general name, and an ftp:// URL a location no relying party fetches revocation data from.
+ */
+export function urlName(value: string, option: string, rules: UrlRules = {}): GeneralName {
+  const url = value.replace(/^uri:/i, "");
+  assertScheme(url, value, option, rules.ldap ? ["http", "https", "ldap"] : ["http", "https"]);
+  if (!hasUrlTemplate(url)) return parseGeneralName(`URI:${url}`);
+  if (!rules.templates)
+    throw new TscaError("ERR_INVALID_ARGUMENT", `${printable(value)}: ${option} does not expand URL templates such as {SERIAL_HEX}.`);
+  const problem = urlTemplateProblem(url);
+  if (problem) throw new TscaError("ERR_INVALID_ARGUMENT", `${printable(value)}: ${option}: ${problem}`);
+  // The URL as it will be once filled in must be valid; it is kept with its fields until the serials are known.
+  parseGeneralName(`URI:${url.replace(/\{[A-Z_]+\}/g, "0")}`);
+  return { type: "uri", value: url };
+}
+
+function assertScheme(url: string, value: string, option: string, schemes: string[]): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined && schemes.includes(scheme)) return;
+  const forms = schemes.map((x) => `${x}://`);
+  throw new TscaError(
+    "ERR_INVALID_ARGUMENT",
+    `${printable(value)}: ${option} takes a URL starting with ${forms.slice(0, -1).join(", ")} or ${forms.at(-1)!}.`,
+  );
+}
+
+export const urlNames = (values: string[] | undefined, option: string, rules: UrlRules = {}): GeneralName[] =>
+  (values ?? []).map((v) => urlName(v, option, rules));
+
+/** A plain http(s) URL (website, terms of service, CPS): the text as given, once checked. */
+export function httpUrl(value: string, option: string): string {
+  assertScheme(value, value, option, ["http", "https"]);
+  if (hasUrlTemplate(value))
+    throw new TscaError("ERR_INVALID_ARGUMENT", `${printable(value)}: ${option} does not expand URL templates such as {SERIAL_HEX}.`);
+  const uri = parseGeneralName(`URI:${value}`);
+  return uri.type === "uri" ? uri.value : value;
+}
 
 /** `permitted,DNS:example.com` / `excluded,…` (1.x) merged with `--permit-name` / `--exclude-name` (3.x). */
 export function nameConstraints(
@@ -66,15 +112,16 @@ export function policiesFromArgv(
     const id = take(names.id);
     if (id !== undefined) {
       const o = id === "anyPolicy" ? "2.5.29.32.0" : id;
-      if (!/^\d+(\.\d+)+$/.test(o))
-        throw new TscaError("ERR_INVALID_ARGUMENT", `${id}: Not a valid policy identifier (a dotted OID or anyPolicy).`);
+      const problem = oidProblem(o);
+      if (problem)
+        throw new TscaError("ERR_INVALID_ARGUMENT", `${id}: Not a valid policy identifier (a dotted OID or anyPolicy): ${problem}`);
       policies.push({ oid: o, cps: [], notices: [] });
       continue;
     }
     const cps = take(names.cps);
     if (cps !== undefined) {
       if (!policies.length) throw new TscaError("ERR_INVALID_ARGUMENT", `${names.cps} must be preceded by ${names.id}.`);
-      if (!/^https?:\/\/\S+$/.test(cps)) throw new TscaError("ERR_INVALID_ARGUMENT", `${cps}: Not a valid URL.`);
+      httpUrl(cps, names.cps);
       policies[policies.length - 1]!.cps.push(cps);
       continue;
     }

@@ -4,6 +4,7 @@ import { TscaError } from "../../core/errors.js";
 import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
 import type { CaRepository, CaUpdate } from "../../core/ports/ca-repository.js";
 import type { HashAlgorithm, KeyType } from "../../core/x509/algorithms.js";
+import type { ExtraRuleSet } from "../../core/issuance/lint-rule-sets.js";
 import { databaseError, isUniqueViolation } from "./database-errors.js";
 import type { CertificateAuthorityTable, Database } from "./schema.js";
 
@@ -37,6 +38,7 @@ function toRow(ca: CertificateAuthority): CertificateAuthorityTable {
     caa_identity: ca.caaIdentity,
     revoked_at: ca.revokedAt ? iso(ca.revokedAt) : null,
     revoked_reason: ca.revokedReason,
+    lint_rule_sets: JSON.stringify(ca.lintRuleSets ?? []),
     created_at: iso(ca.createdAt),
     updated_at: iso(ca.updatedAt),
   };
@@ -69,6 +71,7 @@ function fromRow(r: Selectable<CertificateAuthorityTable>): CertificateAuthority
     caaIdentity: r.caa_identity,
     revokedAt: r.revoked_at ? date(r.revoked_at) : null,
     revokedReason: r.revoked_reason,
+    lintRuleSets: JSON.parse(r.lint_rule_sets) as ExtraRuleSet[],
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };
@@ -141,6 +144,7 @@ export class SqlCaRepository implements CaRepository {
     if (patch.caaIdentity !== undefined) row.caa_identity = patch.caaIdentity;
     if (patch.revokedAt !== undefined) row.revoked_at = patch.revokedAt ? iso(patch.revokedAt) : null;
     if (patch.revokedReason !== undefined) row.revoked_reason = patch.revokedReason;
+    if (patch.lintRuleSets !== undefined) row.lint_rule_sets = JSON.stringify(patch.lintRuleSets);
     try {
       await this.db.updateTable("certificate_authority").set(row).where("serial", "=", serial).execute();
     } catch (e) {

@@ -37,9 +37,19 @@ export interface PreparedDatabase extends OpenDatabase {
 /** Advisory lock key for migrations (any constant; "tsca" in ASCII). */
 const PG_LOCK_KEY = 0x74736361;
 
+/**
+ * The SQLite file a database URL names, or undefined for PostgreSQL. Another scheme (`mysql://…`,
+ * `postgres:` without `//`) is refused rather than taken as a file name (config/settings.ts says the same
+ * with the setting's source; this guards callers that pass a URL directly).
+ */
 export function sqlitePath(url: string): string | undefined {
   if (url.startsWith("sqlite:")) return url.replace(/^sqlite:(\/\/)?/, "");
   if (/^postgres(ql)?:\/\//.test(url)) return undefined;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(url))
+    throw new TscaError(
+      "ERR_CONFIG",
+      `${url.replace(/\/\/[^@/]*@/, "//…@")}: Not a database tsca can open: give postgres://…, postgresql://…, sqlite:PATH or a file path.`,
+    );
   return url;
 }
 

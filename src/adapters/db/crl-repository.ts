@@ -173,6 +173,20 @@ export class SqlCrlRepository implements CrlRepository {
     }
   }
 
+  /** One aggregate over crl_number: a row per CA and scope, so a few rows even with many CRLs stored. */
+  async changeMark(): Promise<number> {
+    try {
+      const row = await this.db
+        .selectFrom("crl_number")
+        .select((eb) => eb.fn.sum<number | string | null>("last_number").as("mark"))
+        .executeTakeFirst();
+      // PostgreSQL returns SUM(BIGINT) as a NUMERIC string.
+      return Number(row?.mark ?? 0);
+    } catch (e) {
+      throw databaseError(e);
+    }
+  }
+
   async list(caSerial: string): Promise<Meta[]> {
     try {
       const rows = await this.db

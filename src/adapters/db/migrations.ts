@@ -149,7 +149,32 @@ export const MIGRATIONS: Migration[] = [
     id: "0006-crl-revocation-seq",
     up: () => [`ALTER TABLE crl ADD COLUMN revocation_seq BIGINT`],
   },
+  {
+    // Lint rule sets beyond RFC 5280 per CA (init_ca/edit_ca --lint; JSON list like the URL columns).
+    // And the hash of EC CAs made before the default matched the curve: those got SHA-512 whatever the
+    // curve, which CA/B BR §7.1.3.2.2 forbids for P-256 and P-384. Such a CA now signs with its curve's
+    // hash (P-521 keeps SHA-512). The curve is read from the CA certificate's own SubjectPublicKeyInfo
+    // AlgorithmIdentifier: the id-ecPublicKey OID followed directly by the namedCurve OID (RFC 5480 §2.1.1).
+    id: "0007-ca-lint-rule-sets",
+    up: (d) => [
+      `ALTER TABLE certificate_authority ADD COLUMN lint_rule_sets TEXT NOT NULL DEFAULT '[]'`,
+      ...(
+        [
+          ["SHA-256", EC_P256_ALGORITHM],
+          ["SHA-384", EC_P384_ALGORITHM],
+        ] as const
+      ).map(
+        ([hash, bytes]) =>
+          `UPDATE certificate_authority SET signature_hash = '${hash}'
+           WHERE key_type = 'EC' AND signature_hash = 'SHA-512' AND ${d === "postgres" ? `position('\\x${bytes}'::bytea in der) > 0` : `instr(der, X'${bytes}') > 0`}`,
+      ),
+    ],
+  },
 ];
+
+/** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */
+const EC_P256_ALGORITHM = "06072a8648ce3d020106082a8648ce3d030107";
+const EC_P384_ALGORITHM = "06072a8648ce3d020106052b81040022";
 
 const SQLITE_NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 const sqliteEvent = (scope: string, ca: string, serial: string): string =>

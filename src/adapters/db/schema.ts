@@ -25,6 +25,8 @@ export interface CertificateAuthorityTable {
   caa_identity: string | null;
   revoked_at: string | null;
   revoked_reason: string | null;
+  /** JSON list of lint rule sets beyond rfc5280 (migration 0007). */
+  lint_rule_sets: string;
   created_at: string;
   updated_at: string;
 }

@@ -16,7 +16,7 @@ import { TscaError } from "../../core/errors.js";
 import type { KeySpec, KeyStore, PendingKey } from "../../core/ports/key-store.js";
 import type { Signer } from "../../core/ports/signer.js";
 import { NODE_CURVE } from "../../core/x509/algorithms.js";
-import { ensurePrivateDirectory, fsyncDirectory, ioError, writeNewFileDurably } from "./durable-file.js";
+import { ensurePrivateDirectory, fsyncDirectory, ioError, writeNewFileDurably } from "../fs/durable-file.js";
 import { NodeSigner } from "./node-signer.js";
 import { encryptPkcs8 } from "./pkcs8-encryption.js";
 import { ownStamp, parseStamp, stampedProcessMayBeAlive, STAMP_PATTERN } from "./process-stamp.js";
@@ -61,6 +61,16 @@ export function parsePrivateKey(data: Buffer, password: string | undefined, what
     }
   }
   throw keyLoadError(first, password !== undefined, what);
+}
+
+/** True when `data` is a private key that needs no password. */
+function parsesWithoutPassword(data: Buffer): boolean {
+  try {
+    parsePrivateKey(data, undefined, "The private key");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class FileKeyStore implements KeyStore {
@@ -128,6 +138,12 @@ export class FileKeyStore implements KeyStore {
   }
 
   async import(serial: string, key: Buffer, importPassword: string | undefined, password: string | undefined): Promise<PendingKey> {
+    // node:crypto ignores a passphrase for a key that is not encrypted: say so instead of accepting it silently.
+    if (importPassword !== undefined && parsesWithoutPassword(key))
+      throw new TscaError(
+        "ERR_KEY_PASSWORD_UNEXPECTED",
+        "A password was given for the private key to import, but that key is not encrypted.",
+      );
     const parsed = parsePrivateKey(key, importPassword, "The private key to import");
     new NodeSigner(parsed); // refuses unsupported key types before anything is written
     return this.stage(serial, parsed, password);

@@ -16,7 +16,7 @@ import type { KeySpec } from "../../core/ports/key-store.js";
 import type { OcspKeyStore } from "../../core/ports/ocsp-key-store.js";
 import type { Signer } from "../../core/ports/signer.js";
 import { NODE_CURVE } from "../../core/x509/algorithms.js";
-import { ensurePrivateDirectory, isTemporaryFile, systemErrorText, writeFileAtomically } from "./durable-file.js";
+import { ensurePrivateDirectory, isTemporaryFile, systemErrorText, writeFileAtomically } from "../fs/durable-file.js";
 import { parsePrivateKey } from "./file-key-store.js";
 import { NodeSigner } from "./node-signer.js";
 import { encryptPkcs8 } from "./pkcs8-encryption.js";

@@ -2,16 +2,24 @@
  * CRLs and CA certificates over HTTP, for the URLs put into certificates (RFC 5280 §4.2.1.13 CRL
  * distribution points, §4.2.2.1 caIssuers):
  *
- *   GET /crl/<CAHEX>       newest complete user-scope CRL of the CA (end-entity certificates)
- *   GET /crl/ca/<CAHEX>    newest complete CA-scope CRL (revoked child CAs)
- *   GET /crl/delta/<CAHEX> newest user-scope delta CRL (RFC 5280 §5.2.4; made by dump_crl --delta)
- *   GET /issuer/<CAHEX>.der   the CA certificate (also .pem)
+ *   GET /crl/<CAHEX>            newest complete full CRL of the CA: no IDP, every certificate it issued
+ *                               (the default CRL DP of its certificates; NSS refuses a critical IDP)
+ *   GET /crl/delta/<CAHEX>      newest full-scope delta CRL (RFC 5280 §5.2.4; the Freshest CRL target)
+ *   GET /crl/<CAHEX>/user       newest complete user-scope CRL (end-entity certificates only)
+ *   GET /crl/<CAHEX>/user/delta newest user-scope delta CRL (dump_crl --delta --only-contains-user-certs)
+ *   GET /crl/ca/<CAHEX>         newest complete CA-scope CRL (revoked child CAs)
+ *   GET /issuer/<CAHEX>.der     the CA certificate (also .pem)
+ *
+ * Certificates issued before the full CRL existed name /crl/<CAHEX> for their user-scope CRL; the full CRL
+ * serves them as well, since a complete CRL without IDP covers every certificate of its issuer (§6.3.3).
  *
  * CRLs are served as stored by generate_crls / dump_crl on the key host, so this needs no CA key. DER by
  * default (application/pkix-crl, RFC 2585 §4.2), PEM with `?encoding=PEM`. Responses are cached in
  * memory for `cacheSeconds` (never beyond the CRL's nextUpdate), so a steady stream of requests costs no
- * database round trip; clients may cache until nextUpdate (Cache-Control max-age) and revalidate with
- * the ETag, which names the CA, scope and CRL number.
+ * database round trip, and dropped as soon as `generation` changes: the server's poll bumps it when it
+ * sees a new CRL stored, so a new CRL is served within one poll interval, as OCSP answers are. Clients
+ * may cache until nextUpdate (Cache-Control max-age) and revalidate with the ETag, which names the CA,
+ * scope and CRL number.
  *
  * When the database fails or times out, a CRL or CA certificate looked up before is still served: a CRL
  * until its nextUpdate (it is signed and says how long it may be used, RFC 5280 §5.1.2.5), a CA certificate
@@ -33,6 +41,8 @@ export interface CrlRoutesOptions {
   cas: CaRepository;
   /** How long a looked-up CRL (or its absence) is kept in memory; default 30 s. */
   cacheSeconds?: number;
+  /** Changes whenever a new CRL may have been stored; a CRL looked up under another value is read again. */
+  generation?: () => number;
   /** Injected time, for tests. */
   now?: () => Date;
 }
@@ -47,6 +57,8 @@ interface Served {
 
 interface CacheEntry {
   until: number;
+  /** `generation()` when the value was read (CRLs only). */
+  generation?: number;
   value: Promise<Served | undefined>;
   /** The last value actually read, kept to answer while the database is unavailable. */
   read?: Served;
@@ -68,7 +80,16 @@ const RETRY_AFTER_SECONDS = 5;
 /** How long a stale value served during a database failure is kept before the database is asked again. */
 const STALE_RETRY_MS = 1_000;
 
-const SCOPES: Record<string, CrlScope> = { user: crlScope("user"), ca: crlScope("ca") };
+type ScopeName = "full" | "user" | "ca";
+
+const SCOPES: Record<ScopeName, CrlScope> = { full: crlScope("all"), user: crlScope("user"), ca: crlScope("ca") };
+
+/** How the 404 names a scope, and what makes its CRLs on the key host. */
+const MISSING: Record<ScopeName, { complete: string; delta: string }> = {
+  full: { complete: "full", delta: "generate_crls with --freshest-crl-url set on the CA, or dump_crl --delta" },
+  user: { complete: "user", delta: "dump_crl --delta --only-contains-user-certs" },
+  ca: { complete: "CA", delta: "dump_crl --delta --only-contains-ca-certs" },
+};
 
 function problem(reply: FastifyReply, status: number, title: string, detail: string, code?: string): FastifyReply {
   return reply
@@ -107,12 +128,13 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
    * Single-flight cached lookup: concurrent misses share one query; failures are not cached, but while the
    * database is unavailable the value read last is served as long as it is still valid.
    */
-  function cached(key: string, load: () => Promise<Served | undefined>): Promise<Served | undefined> {
+  function cached(key: string, load: () => Promise<Served | undefined>, crl = false): Promise<Served | undefined> {
     const t = now().getTime();
+    const generation = crl ? opts.generation?.() : undefined;
     const hit = cache.get(key);
-    if (hit && hit.until > t) return hit.value;
+    if (hit && hit.until > t && hit.generation === generation) return hit.value;
     const previous = hit?.read;
-    const entry: CacheEntry = { until: t + ttl, value: Promise.resolve(undefined), read: previous };
+    const entry: CacheEntry = { until: t + ttl, generation, value: Promise.resolve(undefined), read: previous };
     entry.value = load().then(
       (v) => {
         entry.read = v;
@@ -174,19 +196,23 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
   }
 
   const crlHandler =
-    (scopeName: "user" | "ca", kind: "complete" | "delta") =>
+    (scopeName: ScopeName, kind: "complete" | "delta") =>
     async (request: FastifyRequest<{ Params: { ca: string } }>, reply: FastifyReply) => {
       const pem = wantsPem(request);
       if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
       const hex = request.params.ca;
       let served: Served | undefined;
       try {
-        served = await cached(`crl:${scopeName}:${kind}:${hex.toUpperCase()}`, async () => {
-          const ca = await caBySerial(hex);
-          if (!ca) return undefined;
-          const crl = await opts.crls.latest(ca.serial, SCOPES[scopeName]!, kind);
-          return crl ? fromCrl(ca, kind === "delta" ? `${scopeName}-delta` : scopeName, crl) : undefined;
-        });
+        served = await cached(
+          `crl:${scopeName}:${kind}:${hex.toUpperCase()}`,
+          async () => {
+            const ca = await caBySerial(hex);
+            if (!ca) return undefined;
+            const crl = await opts.crls.latest(ca.serial, SCOPES[scopeName], kind);
+            return crl ? fromCrl(ca, kind === "delta" ? `${scopeName}-delta` : scopeName, crl) : undefined;
+          },
+          true,
+        );
       } catch (e) {
         return failed(request, reply, e);
       }
@@ -196,17 +222,19 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
           404,
           "Not Found",
           kind === "delta"
-            ? `No delta CRL has been generated for CA ${hex} (dump_crl --delta --only-contains-user-certs on the key host).`
-            : `No ${scopeName === "ca" ? "CA" : "user"} CRL has been generated for CA ${hex} (run generate_crls on the key host).`,
+            ? `No ${MISSING[scopeName].complete} delta CRL has been generated for CA ${hex} (${MISSING[scopeName].delta} on the key host).`
+            : `No ${MISSING[scopeName].complete} CRL has been generated for CA ${hex} (run generate_crls on the key host).`,
           "ERR_CRL_NOT_FOUND",
         );
       return send(request, reply, served, pem, "application/pkix-crl");
     };
 
   for (const suffix of ["", "/"]) {
-    app.get(`/crl/:ca${suffix}`, crlHandler("user", "complete"));
+    app.get(`/crl/:ca${suffix}`, crlHandler("full", "complete"));
+    app.get(`/crl/delta/:ca${suffix}`, crlHandler("full", "delta"));
+    app.get(`/crl/:ca/user${suffix}`, crlHandler("user", "complete"));
+    app.get(`/crl/:ca/user/delta${suffix}`, crlHandler("user", "delta"));
     app.get(`/crl/ca/:ca${suffix}`, crlHandler("ca", "complete"));
-    app.get(`/crl/delta/:ca${suffix}`, crlHandler("user", "delta"));
   }
 
   app.get("/issuer/:file", async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {

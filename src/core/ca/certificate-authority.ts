@@ -4,6 +4,7 @@
  * validity, path length) is also kept in columns, because listing and lookup must not parse DER.
  */
 import type { HashAlgorithm, KeyType } from "../x509/algorithms.js";
+import type { ExtraRuleSet } from "../issuance/lint-rule-sets.js";
 
 export interface CertificateAuthority {
   serial: string;
@@ -36,6 +37,8 @@ export interface CertificateAuthority {
   caaIdentity: string | null;
   revokedAt: Date | null;
   revokedReason: string | null;
+  /** Lint rule sets beyond RFC 5280 for everything this CA signs (migration 0007); absent: none. */
+  lintRuleSets?: ExtraRuleSet[];
   createdAt: Date;
   updatedAt: Date;
 }

@@ -2,8 +2,10 @@
  * Default URLs from TSCA_DEFAULT_HOSTNAME (or `init_ca --default-hostname`): they point at what `tsca serve`
  * publishes, so a new CA is checkable by clients without further configuration.
  *
- * - Certificates a CA signs get its own user-scope CRL (CRL DP, RFC 5280 §4.2.1.13), its OCSP responder
- *   for end-entity certificates and its certificate (AIA, §4.2.2.1).
+ * - Certificates a CA signs get its own full CRL (CRL DP, RFC 5280 §4.2.1.13): complete and without an
+ *   Issuing Distribution Point, which every relying party can use (NSS refuses a critical IDP), and which
+ *   covers every certificate of the CA (§6.3.3 (b)); also its OCSP responder for end-entity certificates
+ *   and its certificate (AIA, §4.2.2.1).
  * - An intermediate's own certificate gets the parent's CA-scope CRL, the parent's OCSP responder for
  *   child CAs and the parent's certificate — where the parent publishes the intermediate's status.
  *
@@ -34,7 +36,11 @@ const uri = (value: string): GeneralName => ({ type: "uri", value });
 
 /** Paths served by `tsca serve` (adapters/web); serials as stored, upper-case hex without colons. */
 export const PUBLIC_PATHS = {
-  userCrl: (serial: string): string => `/crl/${serial}`,
+  /** The complete full CRL (no IDP); certificates issued before it existed point here for their user-scope CRL. */
+  fullCrl: (serial: string): string => `/crl/${serial}`,
+  /** The newest full-scope delta CRL (§5.2.4): the path for `--freshest-crl-url` (Freshest CRL, §4.2.1.15). */
+  deltaCrl: (serial: string): string => `/crl/delta/${serial}`,
+  userCrl: (serial: string): string => `/crl/${serial}/user`,
   caCrl: (serial: string): string => `/crl/ca/${serial}`,
   ocspCert: (serial: string): string => `/ocsp/${serial}/cert/`,
   ocspCa: (serial: string): string => `/ocsp/${serial}/ca/`,
@@ -47,7 +53,7 @@ export function defaultSignUrls(
   caSerial: string,
 ): { crlUrls: GeneralName[]; ocspUrls: GeneralName[]; issuerUrls: GeneralName[] } {
   return {
-    crlUrls: [uri(`http://${host}${PUBLIC_PATHS.userCrl(caSerial)}`)],
+    crlUrls: [uri(`http://${host}${PUBLIC_PATHS.fullCrl(caSerial)}`)],
     ocspUrls: [uri(`http://${host}${PUBLIC_PATHS.ocspCert(caSerial)}`)],
     issuerUrls: [uri(`http://${host}${PUBLIC_PATHS.issuer(caSerial)}`)],
   };

@@ -20,26 +20,50 @@ export function ancestry(ca: CertificateAuthority, bySerial: (serial: string) =>
   return chain;
 }
 
-/** How many more CA levels may be created below the first CA of `chain`; null = unlimited. */
-export function maxSubCaLevels(chain: CertificateAuthority[]): number | null {
-  let limit: number | null = null;
-  chain.forEach((ca, distance) => {
-    if (ca.pathLength === null) return;
+/**
+ * The CA whose pathLenConstraint limits the levels below the first CA of `chain` most, and how many levels
+ * it leaves; null when no CA of the chain has a limit. On a tie the CA nearest to `chain[0]` is named.
+ */
+export function bindingPathLength(chain: CertificateAuthority[]): { ca: CertificateAuthority; levels: number } | null {
+  let best: { ca: CertificateAuthority; levels: number } | null = null;
+  for (const [distance, ca] of chain.entries()) {
+    if (ca.pathLength === null) continue;
     const remaining = ca.pathLength - distance;
-    limit = limit === null ? remaining : Math.min(limit, remaining);
-  });
-  return limit === null ? null : Math.max(limit, -1);
+    if (best === null || remaining < best.levels) best = { ca, levels: remaining };
+  }
+  return best;
 }
 
-/** Refuse a child CA when any ancestor's path length forbids one more level. */
-export function assertAllowsIntermediate(chain: CertificateAuthority[]): void {
-  const levels = maxSubCaLevels(chain);
-  if (levels !== null && levels < 1) {
+/** How many more CA levels may be created below the first CA of `chain`; null = unlimited. */
+export function maxSubCaLevels(chain: CertificateAuthority[]): number | null {
+  const limit = bindingPathLength(chain);
+  return limit === null ? null : Math.max(limit.levels, -1);
+}
+
+/**
+ * Refuse a child CA of `chain[0]` when a path length of it or an ancestor forbids one more level, naming
+ * the CA whose limit is reached. A child's own path length (`childPathLength`, null = none) larger than
+ * the levels left below it is refused too: RFC 5280 §6.1.4 (m) would cut it down in every path, so the
+ * certificate would promise CA levels that can never be used.
+ */
+export function assertAllowsIntermediate(chain: CertificateAuthority[], childPathLength: number | null = null): void {
+  const limit = bindingPathLength(chain);
+  if (limit === null) return;
+  const parent = chain[0]!;
+  const by =
+    limit.ca === parent
+      ? `its own path length (${limit.ca.pathLength})`
+      : `the path length of its ancestor "${limit.ca.name}" (${limit.ca.pathLength})`;
+  if (limit.levels < 1)
     throw new TscaError(
       "ERR_PATH_LENGTH",
-      `Parent CA "${chain[0]!.name}" cannot create an intermediate CA due to path length restrictions (RFC 5280 §4.2.1.9).`,
+      `Parent CA "${parent.name}" cannot create an intermediate CA due to path length restrictions: ${by} allows no further CA level (RFC 5280 §4.2.1.9).`,
     );
-  }
+  if (childPathLength !== null && childPathLength > limit.levels - 1)
+    throw new TscaError(
+      "ERR_PATH_LENGTH",
+      `A path length of ${childPathLength} cannot be used below parent CA "${parent.name}": ${by} allows at most ${limit.levels - 1} (RFC 5280 §4.2.1.9, §6.1.4).`,
+    );
 }
 
 /** A CA signs only while it and all its ancestors are enabled, valid now and not revoked. */

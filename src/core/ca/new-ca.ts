@@ -7,7 +7,9 @@ import { TscaError, isTscaError, type ErrorKind } from "../errors.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 import type { PendingKey } from "../ports/key-store.js";
 import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
+import { formatName, OID_COMMON_NAME, type Name } from "../x509/name.js";
 import type { CertificateAuthority } from "./certificate-authority.js";
+import { expandUrlTemplates, signedCertificateTemplateContext } from "./url-templates.js";
 
 export interface SignedCertificateUrls {
   crlUrls: GeneralName[];
@@ -20,6 +22,22 @@ export interface SignedCertificateUrls {
 
 export function assertCaName(name: string): void {
   if (name.trim() === "" || name.length > 255) throw new TscaError("ERR_INVALID_ARGUMENT", "A CA name must be 1 to 255 characters.");
+}
+
+/**
+ * The one common name of a CA subject. None is refused (ERR_SUBJECT_NO_CN); two are refused too: which one
+ * a relying party shows or matches is undefined (RFC 5280 §4.1.2.6 names "the" subject, and CA/B Forum BR
+ * §7.1.4.3 allows one commonName), and tsca lists a CA by it. Other attributes may repeat (`/L=Vienna/L=Vienna`).
+ */
+export function caCommonName(subject: Name): string {
+  const cns = subject.flat().filter((a) => a.oid === OID_COMMON_NAME);
+  if (cns.length === 0) throw new TscaError("ERR_SUBJECT_NO_CN", "Subject must contain a common name (CN=...).");
+  if (cns.length > 1)
+    throw new TscaError(
+      "ERR_INVALID_SUBJECT",
+      `${formatName(subject)}: A CA subject must contain exactly one common name (CN), not ${cns.length}.`,
+    );
+  return cns[0]!.value;
 }
 
 /** A friendly refusal before any key exists; the unique constraint still guards the race. */
@@ -40,6 +58,15 @@ export function signUrlFields(
     signIssuerAltNames: f(sign?.issuerAltNames),
     signFreshestCrlUrls: f(sign?.freshestCrlUrls),
   };
+}
+
+/** The URLs a CA adds to what it signs, with {SERIAL_HEX}-style templates filled in for CA `caSerial`. */
+export function expandSignedCertificateUrls<T extends Partial<SignedCertificateUrls>>(sign: T, caSerial: string): T {
+  const ctx = signedCertificateTemplateContext(caSerial);
+  const out = { ...sign };
+  for (const key of ["crlUrls", "ocspUrls", "issuerUrls", "freshestCrlUrls"] as const)
+    if (sign[key]) out[key] = expandUrlTemplates(sign[key], ctx);
+  return out;
 }
 
 /** Refusals that prove the row was not stored; any other failure of the insert may have stored it. */

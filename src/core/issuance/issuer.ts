@@ -15,7 +15,8 @@ import { makeExtension, type Extension } from "../x509/extensions/extension.js";
 import { authorityKeyIdentifier } from "../x509/extensions/key-identifiers.js";
 import { nameConstraints } from "../x509/extensions/name-constraints.js";
 import { findExtension } from "../x509/extensions/registry.js";
-import type { HashAlgorithm } from "../x509/algorithms.js";
+import { curveOfOid, type EllipticCurve, type HashAlgorithm } from "../x509/algorithms.js";
+import type { ExtraRuleSet } from "./lint-rule-sets.js";
 import type { ConstraintSource } from "./name-constraints-check.js";
 
 export interface PreparedIssuer {
@@ -24,6 +25,10 @@ export interface PreparedIssuer {
   chain: CertificateAuthority[];
   signer: Signer;
   hash: HashAlgorithm | undefined;
+  /** The curve of an EC CA key (lint checks the hash against it, CA/B BR §7.1.3.2.2). */
+  curve?: EllipticCurve | undefined;
+  /** The lint rule sets the CA selects (edit_ca --lint), beyond RFC 5280. */
+  lintRuleSets?: ExtraRuleSet[];
   /** The CA's subject exactly as encoded in its certificate: the issuer of what it signs (§4.1.2.4). */
   issuerDer: Buffer;
   aki: Extension;
@@ -62,6 +67,8 @@ export async function prepareIssuer(
     chain,
     signer,
     hash: ca.signatureHash ?? undefined,
+    curve: curveOfOid(cert.curveOid),
+    lintRuleSets: ca.lintRuleSets ?? [],
     issuerDer: cert.subjectDer,
     aki: makeExtension(authorityKeyIdentifier, keyIdentifier(cert.spki)),
     constraints,

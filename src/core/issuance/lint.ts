@@ -1,10 +1,11 @@
 /**
- * Lint before signing: the certificate about to be signed is checked against RFC 5280 rules, and any
+ * Lint before signing: the certificate about to be signed is checked against RFC 5280 rules (always) and
+ * the rule sets its CA and profile select (lint-rule-sets.ts: `cabf-serverauth`, `cabf-smime`), and any
  * failure refuses issuance with the rule and its section. This runs on the exact extensions that will be
  * encoded, so what is checked is what is signed.
  */
 import { TscaError } from "../errors.js";
-import type { KeyType } from "../x509/algorithms.js";
+import type { EllipticCurve, HashAlgorithm, KeyType } from "../x509/algorithms.js";
 import type { Extension } from "../x509/extensions/extension.js";
 import { basicConstraints } from "../x509/extensions/basic-constraints.js";
 import { extendedKeyUsage } from "../x509/extensions/extended-key-usage.js";
@@ -13,22 +14,14 @@ import { subjectAltName } from "../x509/extensions/alternative-names.js";
 import type { GeneralName } from "../x509/general-name.js";
 import { isIP } from "../x509/ip.js";
 import { OID } from "../x509/oids.js";
-import { OID_COMMON_NAME, type Name } from "../x509/name.js";
+import { OID_COMMON_NAME } from "../x509/name.js";
+import { crlReasonRules, hashCurveRule } from "./lint-cabf-common.js";
+import { lintCabfServerAuth } from "./lint-cabf-serverauth.js";
+import { lintCabfSmime } from "./lint-cabf-smime.js";
+import type { ExtraRuleSet } from "./lint-rule-sets.js";
+import type { LintFinding, LintInput } from "./lint-types.js";
 
-export interface LintInput {
-  serial: string;
-  notBefore: Date;
-  notAfter: Date;
-  subject: Name;
-  keyType: KeyType;
-  extensions: Extension[];
-}
-
-export interface LintFinding {
-  rule: string;
-  section: string;
-  message: string;
-}
+export type { LintFinding, LintInput } from "./lint-types.js";
 
 const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 
@@ -121,8 +114,17 @@ export function lintEndEntity(c: LintInput): LintFinding[] {
   return f;
 }
 
-export function assertLintClean(c: LintInput): void {
-  const findings = lintEndEntity(c);
+const RULE_SETS: Record<ExtraRuleSet, (c: LintInput) => LintFinding[]> = {
+  "cabf-serverauth": lintCabfServerAuth,
+  "cabf-smime": lintCabfSmime,
+};
+
+/** RFC 5280 findings first, then those of each selected rule set. */
+export function lintCertificate(c: LintInput, sets: readonly ExtraRuleSet[] = []): LintFinding[] {
+  return [...lintEndEntity(c), ...sets.flatMap((s) => RULE_SETS[s](c))];
+}
+
+function refuse(findings: LintFinding[]): void {
   if (findings.length) {
     const first = findings[0]!;
     throw new TscaError(
@@ -130,4 +132,30 @@ export function assertLintClean(c: LintInput): void {
       `Refused by lint: ${first.message} (${first.rule}, ${first.section})${findings.length > 1 ? `, and ${findings.length - 1} more finding(s)` : ""}.`,
     );
   }
+}
+
+export function assertLintClean(c: LintInput, sets: readonly ExtraRuleSet[] = []): void {
+  refuse(lintCertificate(c, sets));
+}
+
+/**
+ * For revocation and CRL code: whether a CRL entry with this reason code (null: no reasonCode extension)
+ * may be published by a CA that uses these rule sets; refuses with ERR_LINT naming the rule otherwise.
+ * `target` is what was revoked: a subscriber (end-entity) certificate or a CA certificate.
+ */
+export function assertCrlReasonAllowed(sets: readonly ExtraRuleSet[], reasonCode: number | null, target: "subscriber" | "ca"): void {
+  refuse(sets.flatMap((s) => crlReasonRules(s, reasonCode, target)));
+}
+
+/**
+ * For CA creation and edit_ca --lint: a CA whose rule sets include a CA/B Forum set must sign with the
+ * hash that matches its EC curve (CA/B BR §7.1.3.2.2), or everything it signed would be refused later.
+ */
+export function assertSigningHashAllowed(
+  sets: readonly ExtraRuleSet[],
+  keyType: KeyType,
+  curve: EllipticCurve | undefined,
+  hash: HashAlgorithm | undefined,
+): void {
+  refuse(sets.flatMap((s) => hashCurveRule(s, keyType, curve, hash)));
 }

@@ -19,3 +19,13 @@ export async function signCertificate(cert: CertificateToSign, signer: Signer, h
 
 /** Whole seconds: X.509 times have no fraction (RFC 5280 §4.1.2.5.1/.2). */
 export const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
+
+/**
+ * N days of validity: notAfter = notBefore + N days − 1 s, because RFC 5280 §4.1.2.5 counts both ends
+ * ("the validity period … is the period of time from notBefore through notAfter, inclusive"), and the
+ * CA/B BR count the same way (§1.6.1 "Validity Period"), so `--expires 398` is exactly 398 days.
+ */
+export const notAfterForDays = (notBefore: Date, days: number): Date => new Date(notBefore.getTime() + days * 86_400_000 - 1000);
+
+/** Whole days of validity from `notBefore` up to and including `limit`. */
+export const daysUntil = (notBefore: Date, limit: Date): number => Math.floor((limit.getTime() - notBefore.getTime() + 1000) / 86_400_000);

@@ -15,6 +15,7 @@ export type CaUpdate = Partial<
     | "caaIdentity"
     | "revokedAt"
     | "revokedReason"
+    | "lintRuleSets"
   >
 >;
 

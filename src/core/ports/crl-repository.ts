@@ -58,6 +58,11 @@ export interface CrlRepository {
   ): Promise<StoredCrl>;
   /** The newest CRL of a CA and scope (highest number), complete or delta as asked. */
   latest(caSerial: string, scope: CrlScope, kind: "complete" | "delta"): Promise<StoredCrl | undefined>;
+  /**
+   * A number that grows whenever any CRL is stored (the sum of the CRL number counters, which the storing
+   * transaction bumps): a web host polls it to drop the CRLs it holds in memory as soon as a newer exists.
+   */
+  changeMark(): Promise<number>;
   /** Every stored CRL of a CA, grouped by scope, highest number first, without DER (for listings and tests). */
   list(caSerial: string): Promise<Omit<StoredCrl, "der">[]>;
   /**

@@ -33,6 +33,8 @@ export interface CrlToSign {
   issuingDistributionPoint?: Extension;
   /** For a delta CRL: the number of its base CRL (§5.2.4). */
   baseCrlNumber?: bigint;
+  /** For a complete CRL whose deltas are published: the non-critical Freshest CRL extension (§5.2.6). */
+  freshestCrl?: Extension;
 }
 
 export interface SignedCrl {
@@ -50,6 +52,8 @@ function crlExtensions(c: CrlToSign): Buffer {
   const exts: Extension[] = [makeExtension(authorityKeyIdentifier, c.authorityKeyId), makeExtension(crlNumber, c.number)];
   if (c.issuingDistributionPoint) exts.push(c.issuingDistributionPoint);
   if (c.baseCrlNumber !== undefined) exts.push(makeExtension(deltaCrlIndicator, c.baseCrlNumber));
+  // §5.2.6: the extension MUST NOT appear in delta CRLs.
+  else if (c.freshestCrl) exts.push(c.freshestCrl);
   return explicit(0, sequence(...exts.map(encodeExtension)));
 }
 

@@ -1,9 +1,11 @@
 /**
- * The scope of a CRL (RFC 5280 §5.2.5): which certificates it covers. tsca publishes per CA a user-scope
- * CRL (end-entity certificates) and a CA-scope CRL (its revoked child CAs); `dump_crl` without a scope
- * makes a full CRL covering both. A scope may further be limited to some revocation reasons. Each scope
- * (kind and reasons together) has its own CRL number sequence, shared by its complete and delta CRLs
- * (§5.2.3).
+ * The scope of a CRL (RFC 5280 §5.2.5): which certificates it covers. tsca publishes per CA a full CRL
+ * (every certificate the CA issued, no IDP), a user-scope CRL (end-entity certificates) and a CA-scope CRL
+ * (its revoked child CAs). The full CRL is the one end-entity certificates point at by default: NSS
+ * (Firefox, crlutil) refuses any CRL with a critical IDP, and a full CRL without IDP covers every
+ * certificate of the CA (§6.3.3 (b)), so every relying party can use it. A scope may further be limited
+ * to some revocation reasons. Each scope (kind and reasons together) has its own CRL number sequence,
+ * shared by its complete and delta CRLs (§5.2.3).
  */
 import { TscaError } from "../errors.js";
 import { makeExtension, type Extension } from "../x509/extensions/extension.js";
@@ -62,9 +64,12 @@ export function scopeCoversReason(scope: CrlScope, reason: RevocationReason | nu
   return reason !== null && scope.onlySomeReasons.includes(reason);
 }
 
+/** The full CRL of every reason: the one without IDP, whose deltas the Freshest CRL pointer names. */
+export const isFullScope = (scope: CrlScope): boolean => scope.kind === "all" && scope.onlySomeReasons.length === 0;
+
 /** The critical IDP for a scoped CRL, or undefined for a full CRL of every reason (no IDP, §5.2.5). */
 export function scopeExtension(scope: CrlScope): Extension | undefined {
-  if (scope.kind === "all" && scope.onlySomeReasons.length === 0) return undefined;
+  if (isFullScope(scope)) return undefined;
   return makeExtension(issuingDistributionPoint, {
     // No distributionPoint name: the CRL then matches any CRL DP of the CA's certificates (RFC 5280
     // §6.3.3 (b)(2)(i)), so URLs can change without re-issuing CRLs.

@@ -22,6 +22,8 @@
  *   nothing we lack, whatever was revoked meanwhile (that goes on the next CRL), so a steady stream of
  *   revocations never forces a re-read; only another publisher storing first does. thisUpdate is taken
  *   under the lock and never earlier than the newest stored one (a host whose clock is behind).
+ * - A complete full CRL of a CA that publishes delta CRLs (Freshest CRL URLs set, the same ones its
+ *   certificates carry, §4.2.1.15) names them in the non-critical Freshest CRL extension (§5.2.6).
  */
 import { TscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
@@ -35,10 +37,13 @@ import type { Signer } from "../ports/signer.js";
 import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
 import { parseCrl } from "../x509/crl.js";
 import { subjectKeyIdentifier } from "../x509/extensions/key-identifiers.js";
+import { freshestCrl } from "../x509/extensions/distribution-points.js";
+import { makeExtension, type Extension } from "../x509/extensions/extension.js";
 import { findExtension } from "../x509/extensions/registry.js";
+import { parseGeneralName } from "../x509/general-name.js";
 import { signCrl } from "./crl-builder.js";
 import { RevokedCertificatesWriter, type CrlEntry } from "./crl-entries.js";
-import { describeScope, scopeCoversReason, scopeExtension, type CrlScope } from "./crl-scope.js";
+import { describeScope, isFullScope, scopeCoversReason, scopeExtension, type CrlScope } from "./crl-scope.js";
 import { parseReason, reasonCode, type RevocationReason } from "./reasons.js";
 
 export interface CrlDeps {
@@ -178,6 +183,15 @@ class Overtaken extends Error {}
 const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
 /**
+ * The Freshest CRL extension of a complete CRL (§5.2.6): only on the full CRL, because the delta CRLs at
+ * those URLs are full-scope deltas (generate_crls) and a delta only extends a base of the same scope.
+ */
+export function freshestCrlExtension(ca: CertificateAuthority, scope: CrlScope): Extension | undefined {
+  if (!isFullScope(scope) || ca.signFreshestCrlUrls.length === 0) return undefined;
+  return makeExtension(freshestCrl, [ca.signFreshestCrlUrls.map((u) => parseGeneralName(u))], false);
+}
+
+/**
  * Whether `newest` (the newest CRL of the scope, seen under the number lock) may list a revocation that
  * a publisher which started reading at change-feed position `readFrom` lacks, or (a delta CRL based on
  * `base`) has a newer complete CRL than that base.
@@ -228,6 +242,7 @@ async function publishOnce(deps: CrlDeps, req: PublishCrlRequest, signing: { iss
   const readTo = await deps.changes.latest();
   const idp = scopeExtension(scope);
   const base = req.delta ? previous!.number : undefined;
+  const freshest = req.delta ? undefined : freshestCrlExtension(ca, scope);
 
   const crl = await deps.crls.store(ca.serial, scope, now, async (number, newest) => {
     if (newest && overtakes(newest, readFrom, base)) throw new Overtaken();
@@ -245,6 +260,7 @@ async function publishOnce(deps: CrlDeps, req: PublishCrlRequest, signing: { iss
         entries,
         ...(idp ? { issuingDistributionPoint: idp } : {}),
         ...(base !== undefined ? { baseCrlNumber: BigInt(base) } : {}),
+        ...(freshest ? { freshestCrl: freshest } : {}),
       },
       req.signer,
       ca.signatureHash ?? undefined,

@@ -4,7 +4,12 @@
  */
 import { findCa } from "../ca/find-ca.js";
 import { assertCaName } from "../ca/new-ca.js";
+import { expandUrlTemplates, signedCertificateTemplateContext } from "../ca/url-templates.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
+import { assertSigningHashAllowed } from "../issuance/lint.js";
+import type { ExtraRuleSet } from "../issuance/lint-rule-sets.js";
+import { curveOfOid } from "../x509/algorithms.js";
+import { parseCertificate } from "../x509/certificate.js";
 import type { CaRepository, CaUpdate } from "../ports/ca-repository.js";
 import type { Clock } from "../ports/clock.js";
 import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
@@ -21,6 +26,8 @@ export interface EditCaRequest {
   website?: string | null;
   termsOfService?: string | null;
   caaIdentity?: string | null;
+  /** Lint rule sets beyond RFC 5280 (edit_ca --lint); [] resets to RFC 5280 only. */
+  lintRuleSets?: ExtraRuleSet[];
 }
 
 export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: EditCaRequest): Promise<CertificateAuthority> {
@@ -31,7 +38,9 @@ export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: Edi
     patch.name = req.name;
   }
   if (req.enabled !== undefined) patch.enabled = req.enabled;
-  const names = (g: GeneralName[] | undefined): string[] | undefined => g?.map(formatGeneralName);
+  // {SERIAL_HEX}-style templates are filled in for this CA (ca/url-templates.ts).
+  const names = (g: GeneralName[] | undefined): string[] | undefined =>
+    g && expandUrlTemplates(g, signedCertificateTemplateContext(ca.serial)).map(formatGeneralName);
   if (req.signCrlUrls) patch.signCrlUrls = names(req.signCrlUrls)!;
   if (req.signOcspUrls) patch.signOcspUrls = names(req.signOcspUrls)!;
   if (req.signIssuerUrls) patch.signIssuerUrls = names(req.signIssuerUrls)!;
@@ -40,6 +49,11 @@ export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: Edi
   if (req.website !== undefined) patch.website = req.website;
   if (req.termsOfService !== undefined) patch.termsOfService = req.termsOfService;
   if (req.caaIdentity !== undefined) patch.caaIdentity = req.caaIdentity;
+  if (req.lintRuleSets !== undefined) {
+    // A CA/B set on a CA whose stored hash does not match its curve would refuse everything it signs.
+    assertSigningHashAllowed(req.lintRuleSets, ca.keyType, curveOfOid(parseCertificate(ca.der).curveOid), ca.signatureHash ?? undefined);
+    patch.lintRuleSets = req.lintRuleSets;
+  }
   await deps.cas.update(ca.serial, patch, deps.clock.now());
   return (await deps.cas.get(ca.serial))!;
 }

@@ -10,11 +10,20 @@ import { parseCertificate } from "../x509/certificate.js";
 import { basicConstraints } from "../x509/extensions/basic-constraints.js";
 import { keyUsage } from "../x509/extensions/key-usage.js";
 import { findExtension } from "../x509/extensions/registry.js";
-import { hashOfSignatureAlgorithm, type HashAlgorithm, type KeyType } from "../x509/algorithms.js";
+import { curveOfOid, hashOfSignatureAlgorithm, matchingHash, type HashAlgorithm, type KeyType } from "../x509/algorithms.js";
+import { OID } from "../x509/oids.js";
 import { commonName, formatName } from "../x509/name.js";
 import { verifySignature } from "../x509/verify-signature.js";
 import type { CaDeps } from "./deps.js";
-import { assertCaName, assertCaNameFree, signUrlFields, storeNewCa, type SignedCertificateUrls } from "../ca/new-ca.js";
+import {
+  assertCaName,
+  assertCaNameFree,
+  expandSignedCertificateUrls,
+  signUrlFields,
+  storeNewCa,
+  type SignedCertificateUrls,
+} from "../ca/new-ca.js";
+import { publishNewCa, type PublicationOutcome, type PublicationSettings, type PublishNewCaDeps } from "./publish-new-ca.js";
 
 export interface ImportCaRequest {
   name: string;
@@ -23,8 +32,26 @@ export interface ImportCaRequest {
   importPassword?: string;
   password?: string;
   parent?: string;
-  defaultHash: HashAlgorithm;
+  /** The configured hash for RSA keys (TSCA_DEFAULT_SIGNATURE_HASH); undefined: SHA-256. */
+  defaultHash?: HashAlgorithm | undefined;
+  /** Accept a CA certificate without a Subject Key Identifier (import_ca --allow-missing-ski). */
+  allowMissingSki?: boolean;
   sign?: Partial<SignedCertificateUrls>;
+}
+
+/**
+ * The hash an imported CA signs with: an EC key always its curve's (CA/B BR §7.1.3.2.2); an RSA key the
+ * hash of its own certificate's signature when that is SHA-2 (the operator's earlier choice), else the
+ * configured default, else SHA-256; EdDSA none.
+ */
+function importedSigningHash(
+  keyType: KeyType,
+  curveOid: string | undefined,
+  ownHash: HashAlgorithm | "weak" | undefined,
+  configured: HashAlgorithm | undefined,
+): HashAlgorithm | null {
+  if (keyType === "RSA") return ownHash && ownHash !== "weak" ? ownHash : (configured ?? matchingHash("RSA", undefined));
+  return matchingHash(keyType, curveOfOid(curveOid));
 }
 
 export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
@@ -36,6 +63,13 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
   if (ku && !ku.includes("keyCertSign"))
     throw new TscaError("ERR_NOT_A_CA", "The certificate's key usage does not allow signing certificates (keyCertSign).");
   if (cert.keyType === "unknown") throw new TscaError("ERR_KEY_INVALID", "The certificate's public key type is not supported.");
+  // RFC 5280 §4.2.1.2: a CA certificate MUST carry a SKI; path building matches it against the AKI of
+  // everything the CA signs, so a CA without one gives chains that some clients cannot build.
+  if (!req.allowMissingSki && !cert.extensions.some((e) => e.oid === OID.subjectKeyIdentifier))
+    throw new TscaError(
+      "ERR_NO_SKI",
+      "The CA certificate has no Subject Key Identifier, which RFC 5280 §4.2.1.2 requires of CA certificates; give --allow-missing-ski to import it anyway.",
+    );
   await assertCaNameFree(deps.cas, req.name);
   if (await deps.cas.get(cert.serial))
     throw new TscaError("ERR_CA_SERIAL_TAKEN", `${cert.serial}: A certificate authority with this serial already exists.`);
@@ -57,8 +91,13 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
   return storeNewCa(deps.cas, pending, () => {
     if (!pending.signer.spki.equals(cert.spki))
       throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
-    const ownHash = hashOfSignatureAlgorithm(cert.signatureAlgorithmOid);
     const keyType = cert.keyType as KeyType;
+    const signatureHash = importedSigningHash(
+      keyType,
+      cert.curveOid,
+      hashOfSignatureAlgorithm(cert.signatureAlgorithmOid),
+      req.defaultHash,
+    );
     const now = deps.clock.now();
     return {
       serial: cert.serial,
@@ -71,12 +110,12 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       notAfter: cert.notAfter,
       pathLength: bc.pathLength ?? null,
       keyType,
-      signatureHash: keyType === "RSA" || keyType === "EC" ? (ownHash && ownHash !== "weak" ? ownHash : req.defaultHash) : null,
+      signatureHash,
       keyBackend: deps.keys.backend,
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der: cert.der,
-      ...signUrlFields(req.sign),
+      ...signUrlFields(req.sign && expandSignedCertificateUrls(req.sign, cert.serial)),
       website: null,
       termsOfService: null,
       caaIdentity: null,
@@ -86,4 +125,14 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       updatedAt: now,
     };
   });
+}
+
+/** import_ca as the command runs it: the CA, then (its key is here) its first CRLs and OCSP responder, as for init_ca. */
+export async function importCaAndPublish(
+  deps: CaDeps & PublishNewCaDeps,
+  req: ImportCaRequest,
+  settings: PublicationSettings,
+): Promise<{ ca: CertificateAuthority; publication: PublicationOutcome }> {
+  const ca = await importCa(deps, req);
+  return { ca, publication: await publishNewCa(deps, ca, req.password, settings) };
 }

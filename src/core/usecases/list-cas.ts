@@ -1,5 +1,6 @@
-/** list_cas: every CA, ordered by expiry then name, with the hierarchy for --tree. */
+/** list_cas: every CA, ordered by expiry then name, with the hierarchy for --tree and what is revoked above each. */
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
+import { revokedAncestor } from "../ca/ca-blocker.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 
 export interface CaTreeNode {
@@ -7,7 +8,14 @@ export interface CaTreeNode {
   children: CaTreeNode[];
 }
 
-export async function listCas(cas: CaRepository): Promise<{ cas: CertificateAuthority[]; tree: CaTreeNode[] }> {
+export interface CaList {
+  cas: CertificateAuthority[];
+  tree: CaTreeNode[];
+  /** By serial: the nearest revoked ancestor of a CA, which makes it unusable although its own certificate is not revoked. */
+  revokedAncestors: Map<string, CertificateAuthority>;
+}
+
+export async function listCas(cas: CaRepository): Promise<CaList> {
   const all = await cas.list();
   const nodes = new Map(all.map((ca) => [ca.serial, { ca, children: [] as CaTreeNode[] }]));
   const roots: CaTreeNode[] = [];
@@ -15,5 +23,10 @@ export async function listCas(cas: CaRepository): Promise<{ cas: CertificateAuth
     const parent = node.ca.parentSerial ? nodes.get(node.ca.parentSerial) : undefined;
     (parent ? parent.children : roots).push(node);
   }
-  return { cas: all, tree: roots };
+  const revokedAncestors = new Map<string, CertificateAuthority>();
+  for (const ca of all) {
+    const above = revokedAncestor(ca, (s) => nodes.get(s)?.ca);
+    if (above) revokedAncestors.set(ca.serial, above);
+  }
+  return { cas: all, tree: roots, revokedAncestors };
 }

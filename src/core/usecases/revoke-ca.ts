@@ -14,6 +14,8 @@ import type { Signer } from "../ports/signer.js";
 import { crlScope } from "../revocation/crl-scope.js";
 import { publishCrl, type CrlDeps, type PublishedCrl } from "../revocation/publish-crl.js";
 import type { RevocationReason } from "../revocation/reasons.js";
+import { assertCrlReasonAllowed } from "../issuance/lint.js";
+import { crlReasonCodeOf } from "./revoke-cert.js";
 
 export interface RevokeCaRequest {
   ca: string;
@@ -42,6 +44,8 @@ export async function revokeCa(deps: CrlDeps & { keys: KeyStore }, req: RevokeCa
   if (ca.revokedAt) throw new TscaError("ERR_ALREADY_REVOKED", `"${ca.name}" was already revoked on ${ca.revokedAt.toISOString()}.`);
   const parent = await deps.cas.get(ca.parentSerial);
   if (!parent) throw new TscaError("ERR_CA_NOT_FOUND", `The parent of "${ca.name}" is not in the database.`);
+  // The parent publishes the revocation: its CA/B Forum rule sets decide which reasons it may list.
+  assertCrlReasonAllowed(parent.lintRuleSets ?? [], crlReasonCodeOf(req.reason), "ca");
 
   // Open the parent's key first, so that a wrong password changes nothing.
   let signer: Signer | undefined;

@@ -10,7 +10,9 @@ import { findCertificate } from "../certificates/find-certificate.js";
 import { formatSerial } from "../issuance/serial.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
 import type { Clock } from "../ports/clock.js";
-import type { RevocationReason } from "../revocation/reasons.js";
+import { reasonCode, type RevocationReason } from "../revocation/reasons.js";
+import type { CaRepository } from "../ports/ca-repository.js";
+import { assertCrlReasonAllowed } from "../issuance/lint.js";
 
 /** ISO 8601 with an explicit zone (Z or ±hh:mm), in the past. */
 export function parseCompromised(input: string, now: Date): Date {
@@ -24,14 +26,20 @@ export function parseCompromised(input: string, now: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
 
+/** The reasonCode a CRL entry carries for a reason: none for unspecified (RFC 5280 §5.3.1, CA/B BR §7.2.2). */
+export const crlReasonCodeOf = (r: RevocationReason): number | null => (r === "unspecified" ? null : reasonCode(r));
+
 export async function revokeCert(
-  deps: { certs: CertificateRepository; clock: Clock },
+  deps: { certs: CertificateRepository; clock: Clock; cas?: CaRepository },
   req: { cert: string; reason: RevocationReason; compromised?: string },
 ): Promise<IssuedCertificate> {
   const now = deps.clock.now();
   const compromisedAt = req.compromised !== undefined ? parseCompromised(req.compromised, now) : null;
   const cert = await findCertificate(deps.certs, req.cert);
   if (cert.revokedAt) throw new TscaError("ERR_ALREADY_REVOKED", `${formatSerial(cert.serial)}: Certificate is already revoked.`);
+  // A CA that follows a CA/B Forum rule set may publish only the reasons its Baseline Requirements allow.
+  const ca = await deps.cas?.get(cert.caSerial);
+  if (ca) assertCrlReasonAllowed(ca.lintRuleSets ?? [], crlReasonCodeOf(req.reason), "subscriber");
   await deps.certs.revoke(
     cert.serial,
     { revokedAt: new Date(Math.floor(now.getTime() / 1000) * 1000), reason: req.reason, compromisedAt },

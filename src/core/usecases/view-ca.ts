@@ -1,5 +1,6 @@
 /** view_ca: everything an operator needs to know about one CA (never its key). */
 import { caStatus, type CaStatus, type CertificateAuthority } from "../ca/certificate-authority.js";
+import { caBlocker, type CaBlocker } from "../ca/ca-blocker.js";
 import { findCa } from "../ca/find-ca.js";
 import { ancestry, maxSubCaLevels } from "../ca/hierarchy.js";
 import type { CaRepository } from "../ports/ca-repository.js";
@@ -12,6 +13,8 @@ export interface CaView {
   ca: CertificateAuthority;
   cert: ParsedCertificate;
   status: CaStatus;
+  /** Why this CA cannot sign now: itself or the first ancestor that is revoked, disabled, expired or not yet valid; undefined = usable. */
+  blocker: CaBlocker | undefined;
   parent: CertificateAuthority | undefined;
   children: CertificateAuthority[];
   /** How many CA levels may still be created below this CA; null = unlimited. */
@@ -33,10 +36,12 @@ export async function viewCa(
   const bySerial = new Map(all.map((c) => [c.serial, c]));
   const chain = ancestry(ca, (s) => bySerial.get(s));
   const cert = parseCertificate(ca.der);
+  const now = deps.clock.now();
   return {
     ca,
     cert,
-    status: caStatus(ca, deps.clock.now()),
+    status: caStatus(ca, now),
+    blocker: caBlocker(ca, (s) => bySerial.get(s), now),
     parent: ca.parentSerial ? bySerial.get(ca.parentSerial) : undefined,
     children: all.filter((c) => c.parentSerial === ca.serial),
     maxSubCaLevels: maxSubCaLevels(chain),

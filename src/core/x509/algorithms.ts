@@ -54,6 +54,28 @@ export function parseEllipticCurve(v: string): EllipticCurve {
 
 export const hasHash = (keyType: KeyType): boolean => keyType === "RSA" || keyType === "EC";
 
+/**
+ * The hash an ECDSA key signs with: the one whose strength matches the curve (CA/B BR §7.1.3.2.2 allows
+ * only these pairs; RFC 5480 §4 recommends them).
+ */
+export const HASH_FOR_CURVE: Record<EllipticCurve, HashAlgorithm> = { secp256r1: "SHA-256", secp384r1: "SHA-384", secp521r1: "SHA-512" };
+
+/** The curve of a namedCurve OID (RFC 5480 §2.1.1.1); undefined for any other. */
+export function curveOfOid(curveOid: string | undefined): EllipticCurve | undefined {
+  return ELLIPTIC_CURVES.find((c) => CURVE_OIDS[c] === curveOid);
+}
+
+/**
+ * The signature hash that matches a key when none is asked for: SHA-256 for RSA (CA/B BR §7.1.3.2.1
+ * allows SHA-256/384/512; SHA-256 is what every relying party supports), the curve's hash for ECDSA,
+ * none for EdDSA (RFC 8410 §6).
+ */
+export function matchingHash(keyType: KeyType, curve: EllipticCurve | undefined): HashAlgorithm | null {
+  if (keyType === "RSA") return "SHA-256";
+  if (keyType === "EC") return HASH_FOR_CURVE[curve ?? "secp256r1"];
+  return null;
+}
+
 /** AlgorithmIdentifier for a signature; RSA carries NULL parameters, ECDSA and EdDSA none (RFC 5758 §3.2). */
 export function signatureAlgorithmIdentifier(keyType: KeyType, hash: HashAlgorithm | undefined): Buffer {
   switch (keyType) {

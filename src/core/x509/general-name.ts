@@ -10,6 +10,7 @@ import { canonicalDnsName } from "./dns-name.js";
 import { children, decodeOid, decodeString, parseDer, type Tlv } from "./der-reader.js";
 import { explicit, implicitConstructed, implicitPrimitive, oid, sequence, utf8String } from "./der.js";
 import { decodeNameTlv, encodeName, formatName, parseName, type Name } from "./name.js";
+import { oidProblem } from "./oids.js";
 
 export type GeneralName =
   | { type: "dns"; value: string }
@@ -43,6 +44,9 @@ function checkUri(value: string, input: string): string {
   if (!u.protocol || (["http:", "https:", "ldap:", "ftp:"].includes(u.protocol) && !u.host)) throw bad(input, "Not a valid URI.");
   // The URL parser drops tabs and newlines silently and percent-encodes spaces: refuse them instead.
   if (/\s/.test(value)) throw bad(input, "Not a valid URI.");
+  // RFC 3986 §2 has no unencoded braces; here they would be an unexpanded {SERIAL_HEX}-style template
+  // (core/ca/url-templates.ts), which must never reach a certificate literally.
+  if (/[{}]/.test(value)) throw bad(input, "A URI must not contain { or } (URL templates are expanded only in a CA's URL options).");
   return /^[\x21-\x7e]*$/.test(value) ? value : u.href;
 }
 
@@ -108,11 +112,13 @@ export function parseGeneralName(input: string, opts: { constraint?: boolean } =
       case "dirname":
         return { type: "dirName", value: checkDirName(parseName(value), input, constraint) };
       case "rid":
-        if (!/^\d+(\.\d+)+$/.test(value)) throw bad(input, "Not a valid object identifier.");
+        // An OID that cannot be encoded (X.690 §8.19: first arc 0-2, second below 40 under 0 and 1).
+        if (oidProblem(value)) throw bad(input, `Not a valid object identifier: ${oidProblem(value)!}`);
         return { type: "rid", value };
       default: {
         const om = /^(\d+(?:\.\d+)+);(?:UTF8|UTF8String):(.*)$/i.exec(value);
         if (!om) throw bad(input, "otherName must look like otherName:OID;UTF8:VALUE.");
+        if (oidProblem(om[1]!)) throw bad(input, `Not a valid object identifier: ${oidProblem(om[1]!)!}`);
         return { type: "otherName", oid: om[1]!, value: om[2]! };
       }
     }

@@ -8,6 +8,7 @@ import { TscaError } from "../errors.js";
 import { firstControlCharacter, printable } from "../text/printable.js";
 import { children, decodeOid, decodeString, expectTag, parseDer, type Tlv } from "./der-reader.js";
 import { ia5String, oid, printableString, sequence, setOf, utf8String } from "./der.js";
+import { oidProblem } from "./oids.js";
 
 export interface NameAttribute {
   oid: string;
@@ -67,7 +68,12 @@ function invalid(input: string, why: string): TscaError {
 function attributeType(key: string, input: string): string {
   const known = BY_KEY.get(key.trim().toLowerCase());
   if (known) return known.oid;
-  if (/^\d+(\.\d+)+$/.test(key.trim())) return key.trim();
+  // A dotted type is taken as an OID, and must be one that can be encoded (X.690 §8.19).
+  if (/^[\d.]+$/.test(key.trim())) {
+    const problem = oidProblem(key.trim());
+    if (problem) throw invalid(input, `Attribute type "${key.trim()}": ${problem}`);
+    return key.trim();
+  }
   throw invalid(input, `Unknown attribute type "${key.trim()}".`);
 }
 

@@ -112,3 +112,20 @@ export const EXTENSION_NAMES: Record<string, string> = {
   [OID.tlsFeature]: "TLS Feature",
   [OID.ocspNoCheck]: "OCSP No Check",
 };
+
+/**
+ * Why a dotted OID cannot be encoded, or undefined when it can. X.660 §A.2 / X.690 §8.19.4: the first
+ * arc is 0, 1 or 2; under 0 and 1 the second arc is below 40 (they share one encoded subidentifier, so
+ * `1.50` would silently become `2.10`); at least two arcs; decimal arcs without leading zeros.
+ */
+export function oidProblem(dotted: string): string | undefined {
+  const arcs = dotted.split(".");
+  if (arcs.length < 2 || !arcs.every((a) => /^(0|[1-9]\d*)$/.test(a)))
+    return "An object identifier is two or more decimal numbers separated by dots, without leading zeros.";
+  if (!["0", "1", "2"].includes(arcs[0]!)) return "The first arc of an object identifier must be 0, 1 or 2.";
+  if (arcs[0] !== "2" && Number(arcs[1]) >= 40) return "Under arc 0 or 1, the second arc of an object identifier must be below 40.";
+  return undefined;
+}
+
+/** True when `dotted` is an OID that can be encoded (see oidProblem). */
+export const isValidOid = (dotted: string): boolean => oidProblem(dotted) === undefined;

@@ -1,7 +1,9 @@
 /**
  * Creating a CA is atomic (issue: "no key file is left without its database row and no row without its
  * key"), even when the process is killed midway: init_ca is SIGKILLed at many moments — during RSA-4096
- * key generation, during parent-key decryption, around the insert — and after one `tsca list_cas` (which
+ * key generation, during parent-key decryption, around the insert, after the commit — chosen by the
+ * child's progress (CPU time used, files appearing), never by wall-clock delays, so a busy machine hits
+ * the same moments as an idle one; and after one `tsca list_cas` (which
  * finishes or undoes half-done creations) every key file has its row, every row its key, and .pending/ is
  * empty. Also: several processes starting at once on a fresh store migrate it once and all succeed.
  */
@@ -13,8 +15,6 @@ import { describe, expect, it } from "vitest";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { spawnTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { caDir, databaseRows, keyFile, plainSerial } from "../../helpers/oracles.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Outcome {
   code: number | null;
@@ -31,11 +31,48 @@ function finished(child: ReturnType<typeof spawnTsca>): Promise<Outcome> {
   return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-/** Start init_ca, SIGKILL it after `delay` ms (unless it finished before), and report what happened. */
-async function killAfter(t: TscaEnv, args: string[], delay: number): Promise<Outcome> {
+/**
+ * When to kill: after the process has used this much CPU time (start-up, key generation, key decryption
+ * and encryption are CPU work, so the moment is the same on a busy machine as on an idle one), or as soon
+ * as its key is staged in .pending/ (between staging and the insert or commit), or as soon as its key is
+ * committed to CA_DIR (during the CRLs and OCSP responder that follow). Progress, never wall-clock time.
+ */
+type KillPoint = { cpuMs: number } | "staged" | "committed";
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; undefined once it is gone. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which is in parentheses and may contain spaces): utime is 14th, stime 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /s, "")
+      .split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
+
+const keyFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".key")) : []);
+
+/** Start init_ca and SIGKILL it at `point` (unless it finished before), and report what happened. */
+async function killAt(t: TscaEnv, args: string[], point: KillPoint): Promise<Outcome> {
+  const dir = caDir(t);
+  const committedBefore = keyFiles(dir).length;
+  const reached = (pid: number): boolean =>
+    point === "staged"
+      ? keyFiles(join(dir, ".pending")).length > 0
+      : point === "committed"
+        ? keyFiles(dir).length > committedBefore
+        : (cpuMs(pid) ?? Infinity) >= point.cpuMs;
   const child = spawnTsca(t, args);
   const done = finished(child);
-  await Promise.race([sleep(delay), done]);
+  let exited = false;
+  void done.then(() => (exited = true));
+  // Poll every millisecond (not a busy loop, which would take a core from the child on a 2-core machine):
+  // the child's progress decides when, however long it takes to get there.
+  while (!exited && !reached(child.pid!)) await new Promise((r) => setTimeout(r, 1));
   child.kill("SIGKILL");
   return done;
 }
@@ -74,23 +111,23 @@ describe.each(BACKENDS)("atomicity (%s)", (backend) => {
     let created = 2;
     let killed = 0;
     let i = 0;
-    const attempt = async (args: string[], delay: number): Promise<void> => {
+    const attempt = async (args: string[], point: KillPoint): Promise<void> => {
       const name = `K${i++}`;
-      const o = await killAfter(t, ["init_ca", ...args, name, `/CN=${name.toLowerCase()}.example.com`], delay);
+      const o = await killAt(t, ["init_ca", ...args, name, `/CN=${name.toLowerCase()}.example.com`], point);
       if (o.signal === "SIGKILL") killed++;
       else expect(o.code, o.stderr).toBe(0);
       created = await expectNoOrphans(t);
     };
-    // RSA-4096 takes one to several seconds: these kills land in key generation (or just after it).
-    for (const delay of [150, 700, 1500]) await attempt([], delay);
-    // EC creations take a few hundred ms, more on a busy machine: time one, then kill at fractions of
-    // that time so the kills spread over start-up, staging, the insert and the commit.
-    const started = Date.now();
-    tsca(t, ["init_ca", "--key-type", "EC", "--parent", "Root", "Timed", "/CN=timed.example.com"]);
-    const full = Date.now() - started;
-    for (const f of [0.4, 0.55, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1]) await attempt(["--key-type", "EC"], Math.round(f * full));
+    // RSA-4096 generation takes from a few hundred ms to several seconds of CPU time: these kills land in
+    // start-up, in key generation, or just after it.
+    for (const cpu of [150, 400, 800, 1500]) await attempt([], { cpuMs: cpu });
+    // EC: kills spread over start-up (node itself takes ~100 ms of CPU), staging, the insert and the commit,
+    // and the first CRLs and OCSP responder after the commit.
+    for (const point of [{ cpuMs: 60 }, { cpuMs: 120 }, { cpuMs: 200 }, "staged", "committed"] as KillPoint[])
+      await attempt(["--key-type", "EC"], point);
     // Intermediates: the parent is loaded and signs between key staging and the insert.
-    for (const f of [0.6, 0.75, 0.85, 0.9, 0.95, 1.0]) await attempt(["--key-type", "EC", "--parent", "Root"], Math.round(f * full));
+    for (const point of [{ cpuMs: 150 }, "staged", "committed"] as KillPoint[])
+      await attempt(["--key-type", "EC", "--parent", "Root"], point);
     expect(killed).toBeGreaterThan(0);
     expect(created).toBeGreaterThanOrEqual(1);
   });
@@ -99,8 +136,10 @@ describe.each(BACKENDS)("atomicity (%s)", (backend) => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     tsca(t, ["init_ca", "--key-type", "EC", "--pathlen", "1", "--password", "secret", "Root", "/CN=root.example.com"]);
     let killed = 0;
-    for (const [i, delay] of [150, 400, 700, 1000, 1300].entries()) {
-      const o = await killAfter(
+    // Decrypting the parent key and encrypting the new one are CPU work (scrypt/PBKDF2): CPU-time kill points hit them.
+    const points: KillPoint[] = [{ cpuMs: 150 }, { cpuMs: 300 }, { cpuMs: 500 }, "staged", "committed"];
+    for (const [i, point] of points.entries()) {
+      const o = await killAt(
         t,
         [
           "init_ca",
@@ -115,9 +154,10 @@ describe.each(BACKENDS)("atomicity (%s)", (backend) => {
           `E${i}`,
           `/CN=e${i}.example.com`,
         ],
-        delay,
+        point,
       );
       if (o.signal === "SIGKILL") killed++;
+      else expect(o.code, o.stderr).toBe(0);
       await expectNoOrphans(t);
     }
     expect(killed).toBeGreaterThan(0);

@@ -22,8 +22,8 @@ import {
 } from "../../helpers/certs.js";
 
 const CA_TYPES = [
-  { type: "RSA", args: ["--key-type", "RSA", "--key-size", "2048"], sigalg: "sha512WithRSAEncryption" },
-  { type: "EC", args: ["--key-type", "EC"], sigalg: "ecdsa-with-SHA512" },
+  { type: "RSA", args: ["--key-type", "RSA", "--key-size", "2048"], sigalg: "sha256WithRSAEncryption" },
+  { type: "EC", args: ["--key-type", "EC"], sigalg: "ecdsa-with-SHA256" },
   { type: "Ed25519", args: ["--key-type", "Ed25519"], sigalg: "ED25519" },
   { type: "Ed448", args: ["--key-type", "Ed448"], sigalg: "ED448" },
 ] as const;
@@ -177,12 +177,8 @@ const PROFILES: Record<string, { rsa: string; ec: string; eku: string }> = {
     eku: "TLS Web Client Authentication, TLS Web Server Authentication",
   },
   webserver: { rsa: "Digital Signature, Key Encipherment", ec: "Digital Signature, Key Agreement", eku: "TLS Web Server Authentication" },
-  enduser: {
-    rsa: "Digital Signature, Key Encipherment, Data Encipherment",
-    ec: "Digital Signature",
-    eku: "TLS Web Client Authentication, Code Signing, E-mail Protection",
-  },
-  ocsp: { rsa: "Digital Signature, Non Repudiation, Key Encipherment", ec: "Digital Signature, Non Repudiation", eku: "OCSP Signing" },
+  enduser: { rsa: "Digital Signature, Key Encipherment", ec: "Digital Signature", eku: "TLS Web Client Authentication, E-mail Protection" },
+  ocsp: { rsa: "Digital Signature", ec: "Digital Signature", eku: "OCSP Signing" },
 };
 
 function ecRoot(t: TscaEnv, name = "Root", extra: string[] = []): string {
@@ -202,12 +198,10 @@ describe.each(BACKENDS)("sign_cert options (%s)", (backend) => {
         const exts = opensslExtensions(x509Text(pem));
         expect(exts.get("X509v3 Key Usage"), `${profile} ${kind}`).toEqual({ critical: true, value: want[kind] });
         expect(exts.get("X509v3 Extended Key Usage"), `${profile} ${kind}`).toEqual({ critical: false, value: want.eku });
-        // The OCSP responder profile carries id-pkix-ocsp-nocheck and no OCSP URL (RFC 6960 §4.2.2.2.1).
+        // The OCSP responder profile carries id-pkix-ocsp-nocheck and no AIA (RFC 6960 §4.2.2.2.1, CA/B BR §7.1.2.8).
         expect(exts.has("OCSP No Check"), profile).toBe(profile === "ocsp");
         expect(exts.get("Authority Information Access")?.value).toBe(
-          profile === "ocsp"
-            ? "CA Issuers - URI:http://ca.example.com/root.der"
-            : "OCSP - URI:http://ocsp.example.com/\nCA Issuers - URI:http://ca.example.com/root.der",
+          profile === "ocsp" ? undefined : "OCSP - URI:http://ocsp.example.com/\nCA Issuers - URI:http://ca.example.com/root.der",
         );
       }
     }
@@ -235,7 +229,7 @@ describe.each(BACKENDS)("sign_cert options (%s)", (backend) => {
     expect(ext(mail, "X509v3 Extended Key Usage")?.value).toBe("E-mail Protection");
     expect(ext(mail, "X509v3 Key Usage")).toEqual({ critical: true, value: "Digital Signature, Key Encipherment" });
     const d = opensslDates(mail);
-    expect((d.notAfter.getTime() - d.notBefore.getTime()) / 86_400_000).toBe(30);
+    expect((d.notAfter.getTime() - d.notBefore.getTime() + 1000) / 86_400_000).toBe(30); // both ends count (RFC 5280 §4.1.2.5)
   });
 
   it("--key-usage and --extended-key-usage replace the profile's; lint refuses usages that do not fit the key", async () => {
@@ -436,11 +430,12 @@ describe.each(BACKENDS)("sign_cert options (%s)", (backend) => {
     // No CN: the first SAN becomes the CN (appended as the last RDN; RFC 2253 output lists it first).
     const noCn = makeCsr("ec", "/O=Example", { addext: ["subjectAltName=DNS:first.example.com,DNS:second.example.com"] });
     expect(s(noCn)).toEqual({ subject: "CN=first.example.com,O=Example", san: "DNS:first.example.com, DNS:second.example.com" });
+    // (An e-mail name alone makes no server certificate, so these two are client certificates.)
     const emptySubject = makeCsr("ec", "/", { addext: ["subjectAltName=email:alice@example.com"] });
-    expect(s(emptySubject)).toEqual({ subject: "CN=alice@example.com", san: "email:alice@example.com" });
+    expect(s(emptySubject, "--client")).toEqual({ subject: "CN=alice@example.com", san: "email:alice@example.com" });
     // An IP address CN becomes an IP SAN; a person's name is not a host name and stays out of the SANs.
     expect(s(makeCsr("ec", "/CN=192.0.2.7"))).toEqual({ subject: "CN=192.0.2.7", san: "IP Address:192.0.2.7" });
-    expect(s(makeCsr("ec", "/CN=Alice Example"), "--alt", "email:alice@example.com")).toEqual({
+    expect(s(makeCsr("ec", "/CN=Alice Example"), "--client", "--alt", "email:alice@example.com")).toEqual({
       subject: "CN=Alice Example",
       san: "email:alice@example.com",
     });
@@ -477,13 +472,13 @@ describe.each(BACKENDS)("sign_cert options (%s)", (backend) => {
 
     const fromPem = sign(t, ["--ca", int], csr.pem);
     const d = opensslDates(fromPem);
-    expect((d.notAfter.getTime() - d.notBefore.getTime()) / 86_400_000).toBe(100); // default 100 days
+    expect((d.notAfter.getTime() - d.notBefore.getTime() + 1000) / 86_400_000).toBe(100); // default 100 days, both ends counted
     expect(Math.abs(d.notBefore.getTime() - Date.now())).toBeLessThan(120_000);
     const derCsr = openssl(["req", "-outform", "DER"], csr.pem).stdoutBytes;
     expect(derCsr[0]).toBe(0x30);
     const fromDer = sign(t, ["--ca", int, "--csr", "-", "--expires", "30"], derCsr);
     const d30 = opensslDates(fromDer);
-    expect((d30.notAfter.getTime() - d30.notBefore.getTime()) / 86_400_000).toBe(30);
+    expect((d30.notAfter.getTime() - d30.notBefore.getTime() + 1000) / 86_400_000).toBe(30);
 
     // DER output is the same certificate as openssl sees it.
     const derOut = runTsca(t, ["sign_cert", "--csr", csr.path, "--ca", int, "--output-format", "der"]);

@@ -13,8 +13,17 @@ import { runTsca, spawnTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/c
 import { inProcess, makeCsr } from "../../helpers/certs.js";
 import { expectOneSentence } from "../../helpers/oracles.js";
 import { crlNumberOf, crlSerials, crlText, expectCrlSignedBy, leaf, makePki, verifyWithCrls } from "../../helpers/crl.js";
+import { storedCrls } from "../../helpers/crl-history.js";
 
 const dumpCrl = (t: TscaEnv, args: string[]): string => tsca(t, ["dump_crl", ...args]);
+
+/**
+ * The newest stored CRL number of a CA and scope (0: none), read from the database: init_ca stores each
+ * new CA's first CRLs, so the numbers a test makes continue from there.
+ */
+async function storedNumber(t: TscaEnv, caSerial: string, kind: "all" | "user" | "ca", reasons = ""): Promise<number> {
+  return (await storedCrls(t)).get(`${caSerial.replace(/:/g, "")}/${kind}/${reasons}`)?.at(-1)?.number ?? 0;
+}
 
 describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
   it("user and CA CRLs of a chain: openssl shows number, scope, reasons, invalidity dates; verify accepts a good leaf and rejects a revoked one", async () => {
@@ -28,10 +37,11 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
     tsca(t, ["revoke_cert", plain.serial]);
     tsca(t, ["revoke_cert", held.serial, "--reason", "certificate_hold"]);
 
+    const userBefore = await storedNumber(t, pki.inter, "user");
     const userCrl = dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs"]);
     expect(userCrl).toMatch(/^-----BEGIN X509 CRL-----\n[\s\S]+-----END X509 CRL-----\n$/);
     const text = crlText(userCrl);
-    expect(crlNumberOf(text)).toBe(1);
+    expect(crlNumberOf(text)).toBe(userBefore + 1);
     expect(text).toMatch(/X509v3 Issuing Distribution Point: critical\n\s+Only User Certificates\n/);
     expect(text).toContain("Issuer: C = AT, O = Example, CN = inter.example.test");
     expect(text).toMatch(/X509v3 Authority Key Identifier: \n\s+[0-9A-F:]{59}\n/);
@@ -48,13 +58,14 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
 
     // The root's CA-scope CRL as DER into a file: empty, but signed, numbered and scoped.
     const caCrlPath = join(t.home, "root-ca.crl");
+    const caBefore = await storedNumber(t, pki.root, "ca");
     expect(dumpCrl(t, ["--ca", "Root", "--only-contains-ca-certs", "-f", "DER", caCrlPath])).toBe("");
     const caCrl = readFileSync(caCrlPath);
     expect(caCrl[0]).toBe(0x30);
     const caText = crlText(caCrl, "DER");
     expect(caText).toMatch(/X509v3 Issuing Distribution Point: critical\n\s+Only CA Certificates\n/);
     expect(caText).toContain("No Revoked Certificates.");
-    expect(crlNumberOf(caText)).toBe(1);
+    expect(crlNumberOf(caText)).toBe(caBefore + 1);
     const caCrlPem = dumpCrl(t, ["--ca", "Root", "--only-contains-ca-certs"]);
     expectCrlSignedBy(caCrlPem, pki.rootPem);
 
@@ -77,21 +88,30 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
 
   it("CRL numbers strictly increase per CA and scope, scopes count separately, and a delta shares its scope's sequence", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
-    makePki(t);
+    const pki = makePki(t);
+    // Where each sequence stands after init_ca (its first full, user and CA CRLs); reason scopes have none yet.
+    const [full, user, ca, interUser] = [
+      await storedNumber(t, pki.root, "all"),
+      await storedNumber(t, pki.root, "user"),
+      await storedNumber(t, pki.root, "ca"),
+      await storedNumber(t, pki.inter, "user"),
+    ];
+    expect(await storedNumber(t, pki.root, "all", "key_compromise")).toBe(0);
     const number = (args: string[]): number => crlNumberOf(crlText(dumpCrl(t, args)));
-    expect([number(["--ca", "Root"]), number(["--ca", "Root"])]).toEqual([1, 2]);
+    expect([number(["--ca", "Root"]), number(["--ca", "Root"])]).toEqual([full + 1, full + 2]);
     expect([number(["--ca", "Root", "--only-contains-user-certs"]), number(["--ca", "Root", "--only-contains-user-certs"])]).toEqual([
-      1, 2,
+      user + 1,
+      user + 2,
     ]);
-    expect(number(["--ca", "Root", "--only-contains-ca-certs"])).toBe(1);
+    expect(number(["--ca", "Root", "--only-contains-ca-certs"])).toBe(ca + 1);
     expect(number(["--ca", "Root", "--only-some-reasons", "key_compromise"])).toBe(1);
     expect(number(["--ca", "Root", "--only-some-reasons", "keyCompromise", "--only-some-reasons", "superseded"])).toBe(1);
     const delta = crlText(dumpCrl(t, ["--ca", "Root", "--only-contains-user-certs", "--delta"]));
-    expect(crlNumberOf(delta)).toBe(3);
-    expect(delta).toMatch(/X509v3 Delta CRL Indicator: critical\n\s+2\n/);
-    expect(number(["--ca", "Root", "--only-contains-user-certs"])).toBe(4);
-    expect(number(["--ca", "Inter", "--only-contains-user-certs"])).toBe(1);
-    expect(number(["--ca", "Root"])).toBe(3);
+    expect(crlNumberOf(delta)).toBe(user + 3);
+    expect(delta).toMatch(new RegExp(`X509v3 Delta CRL Indicator: critical\\n\\s+${user + 2}\\n`));
+    expect(number(["--ca", "Root", "--only-contains-user-certs"])).toBe(user + 4);
+    expect(number(["--ca", "Inter", "--only-contains-user-certs"])).toBe(interUser + 1);
+    expect(number(["--ca", "Root"])).toBe(full + 3);
   });
 
   it("a delta CRL lists only what changed since its base: new revocations, and removeFromCRL for a certificate released from hold", async () => {
@@ -102,6 +122,7 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
     tsca(t, ["revoke_cert", held!.serial, "--reason", "certificate_hold"]);
     const base = crlText(dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs"]));
     expect(crlSerials(base).sort()).toEqual([a!.hex, held!.hex].sort());
+    const baseNumber = crlNumberOf(base);
 
     const empty = crlText(dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs", "--delta"]));
     expect(empty).toContain("No Revoked Certificates.");
@@ -110,7 +131,7 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
     const deltaPem = dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs", "--delta"]);
     expectCrlSignedBy(deltaPem, pki.interPem);
     const delta = crlText(deltaPem);
-    expect(delta).toMatch(/X509v3 Delta CRL Indicator: critical\n\s+1\n/);
+    expect(delta).toMatch(new RegExp(`X509v3 Delta CRL Indicator: critical\\n\\s+${baseNumber}\\n`));
     expect(delta).toMatch(/X509v3 Issuing Distribution Point: critical\n\s+Only User Certificates\n/);
     expect(crlSerials(delta).sort()).toEqual([b!.hex, held!.hex].sort());
     expect(delta).toMatch(new RegExp(`Serial Number: ${held!.hex}\\n[^S]+Remove From CRL`));
@@ -157,7 +178,17 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     expectOneSentence(runTsca(t, ["dump_crl"]), 1, /No certificate authority is usable/);
     makePki(t);
-    tsca(t, ["init_ca", "--key-type", "EC", "--expires", "4000", "--password", "secret", "Locked", "/CN=locked.example.test"]);
+    const locked = tsca(t, [
+      "init_ca",
+      "--key-type",
+      "EC",
+      "--expires",
+      "4000",
+      "--password",
+      "secret",
+      "Locked",
+      "/CN=locked.example.test",
+    ]).trim();
     expectOneSentence(
       runTsca(t, ["dump_crl", "--ca", "Root", "--only-contains-ca-certs", "--only-contains-user-certs"]),
       2,
@@ -172,14 +203,16 @@ describe.each(BACKENDS)("dump_crl (%s)", (backend) => {
     expectOneSentence(runTsca(t, ["dump_crl", "--ca", "Root", "--expires", "0"]), 2, /--expires must be a positive integer/);
     expectOneSentence(runTsca(t, ["dump_crl", "--ca", "Root", "-f", "TXT"]), 2, /TXT: Format must be PEM or DER\./);
     expectOneSentence(runTsca(t, ["dump_crl", "--ca", "Nope"]), 1, /Nope: Certificate authority not found\./);
+    // init_ca stored the complete full CRL; a reason-limited scope has none to base a delta on.
     expectOneSentence(
-      runTsca(t, ["dump_crl", "--ca", "Root", "--delta"]),
+      runTsca(t, ["dump_crl", "--ca", "Root", "--only-some-reasons", "key_compromise", "--delta"]),
       1,
-      /There is no complete full CRL of CA "Root" to base a delta CRL on/,
+      /There is no complete full \(key_compromise\) CRL of CA "Root" to base a delta CRL on/,
     );
     expectOneSentence(runTsca(t, ["dump_crl", "--ca", "Locked"]), 1, /encrypted and no password was given/);
     expectOneSentence(runTsca(t, ["dump_crl", "--ca", "Locked", "--password", "wrong"]), 1, /wrong password/);
-    expect(crlNumberOf(crlText(tsca(t, ["dump_crl", "--ca", "Locked", "--password", "secret"])))).toBe(1);
+    const lockedBefore = await storedNumber(t, locked, "all");
+    expect(crlNumberOf(crlText(tsca(t, ["dump_crl", "--ca", "Locked", "--password", "secret"])))).toBe(lockedBefore + 1);
     // The default CA is the usable CA that expires last: the newest, "Locked", which needs its password.
     expect(crlText(tsca(t, ["dump_crl", "--password"], { input: "secret\n" }))).toContain("CN = locked.example.test");
   });
@@ -196,9 +229,9 @@ describe.each(BACKENDS)("revoke_ca (%s)", (backend) => {
     const interPem = tsca(t, ["dump_ca", "Inter"]);
     const good = leaf(t, "Inter", "leaf.example.test");
     const userCrl = dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs"]);
-    expect(verifyWithCrls(rootPem, [interPem], [userCrl, dumpCrl(t, ["--ca", "Root", "--only-contains-ca-certs"])], good.pem).out).toMatch(
-      /: OK\n/,
-    );
+    const firstCaCrl = dumpCrl(t, ["--ca", "Root", "--only-contains-ca-certs"]);
+    const caNumber = crlNumberOf(crlText(firstCaCrl));
+    expect(verifyWithCrls(rootPem, [interPem], [userCrl, firstCaCrl], good.pem).out).toMatch(/: OK\n/);
 
     expectOneSentence(
       runTsca(t, ["revoke_ca", "Root"]),
@@ -208,13 +241,15 @@ describe.each(BACKENDS)("revoke_ca (%s)", (backend) => {
     expect(tsca(t, ["list_cas"])).not.toContain("revoked");
 
     const out = tsca(t, ["revoke_ca", "Inter", "--reason", "ca_compromise"]);
-    expect(out).toMatch(/^[0-9A-F:]{59}: revoked \(ca_compromise\)\.\nCA CRL #2 of "Root" lists it \(1 entry\)\.\n$/);
+    expect(out).toMatch(
+      new RegExp(`^[0-9A-F:]{59}: revoked \\(ca_compromise\\)\\.\\nCA CRL #${caNumber + 1} of "Root" lists it \\(1 entry\\)\\.\\n$`),
+    );
     expectOneSentence(runTsca(t, ["revoke_ca", "Inter"]), 1, /"Inter" was already revoked on/);
 
     // The CA CRL revoke_ca made is the one served (newest stored); a fresh dump agrees. Only Inter is on it.
     const caCrl = dumpCrl(t, ["--ca", "Root", "--only-contains-ca-certs"]);
     const caText = crlText(caCrl);
-    expect(crlNumberOf(caText)).toBe(3);
+    expect(crlNumberOf(caText)).toBe(caNumber + 2);
     expect(crlSerials(caText)).toEqual([
       tsca(t, ["list_cas"])
         .split("\n")
@@ -264,8 +299,14 @@ describe.each(BACKENDS)("revoke_ca (%s)", (backend) => {
     expect(r.stderr).toBe(
       `Note: The key of "Root" is encrypted; its CA CRL will list the revocation after generate_crls (or give --password).\n`,
     );
-    expect(tsca(t, ["generate_crls"])).toBe(
-      `"Root" (${root}): skipped: The private key is encrypted; name this CA alone with --password to generate its CRLs.\n`,
+    // The revocation makes Root's CRLs due at once (not only when they run out), so a timer's run without
+    // --force reaches Root: skipped, said on stderr, and the run fails (the timer must notice).
+    const skipped = runTsca(t, ["generate_crls"]);
+    expect(skipped.code).toBe(1);
+    expect(skipped.stdout).toBe("");
+    expect(skipped.stderr).toBe(
+      `"Root" (${root}): skipped: The private key is encrypted; name this CA alone with --password to generate its CRLs.\n` +
+        "Error: The CRLs of 1 CA could not be generated; the reasons are above.\n",
     );
     tsca(t, ["generate_crls", "Root", "--password", "pw"]);
     const caCrl = crlText(tsca(t, ["dump_crl", "--ca", "Root", "--only-contains-ca-certs", "--password", "pw"]));
@@ -275,21 +316,22 @@ describe.each(BACKENDS)("revoke_ca (%s)", (backend) => {
 });
 
 describe.each(BACKENDS)("generate_crls (%s)", (backend) => {
-  it("makes the user and CA CRLs of every usable CA once; runs again keep them until due; --force renews", async () => {
+  it("makes the full, user and CA CRLs of every usable CA; runs again keep them until due; --force renews", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     const pki = makePki(t);
-    const first = tsca(t, ["generate_crls"]);
+    // --force: init_ca may have made the first CRLs already.
+    const first = tsca(t, ["generate_crls", "--force"]);
     const lines = first.trim().split("\n");
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(6);
     for (const [name, serial] of [
       ["Root", pki.root],
       ["Inter", pki.inter],
     ])
-      for (const scope of ["user", "CA"])
+      for (const scope of ["full", "user", "CA"])
         expect(lines).toContainEqual(
           expect.stringMatching(
             new RegExp(
-              `^"${name}" \\(${serial}\\): ${scope} CRL #1 generated, 0 entries, next update \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\.$`,
+              `^"${name}" \\(${serial}\\): ${scope} CRL #\\d+ generated, 0 entries, next update \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\.$`,
             ),
           ),
         );
@@ -299,14 +341,16 @@ describe.each(BACKENDS)("generate_crls (%s)", (backend) => {
       again.stdout
         .trim()
         .split("\n")
-        .every((l) => / CRL #1 is current \(next update /.test(l)),
+        .every((l) => / CRL #\d+ is current \(next update /.test(l)),
     ).toBe(true);
+    const user = Number(/^"Inter" .*: user CRL #(\d+) generated/m.exec(first)![1]);
     expect(tsca(t, ["generate_crls", "--force", "Inter"]).trim().split("\n")).toEqual([
-      expect.stringMatching(/^"Inter" .*: user CRL #2 generated, 0 entries/),
-      expect.stringMatching(/^"Inter" .*: CA CRL #2 generated, 0 entries/),
+      expect.stringMatching(/^"Inter" .*: full CRL #\d+ generated, 0 entries/),
+      expect.stringMatching(new RegExp(`^"Inter" .*: user CRL #${user + 1} generated, 0 entries`)),
+      expect.stringMatching(/^"Inter" .*: CA CRL #\d+ generated, 0 entries/),
     ]);
     // dump_crl of a scope generate_crls keeps continues its numbering.
-    expect(crlNumberOf(crlText(dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs"])))).toBe(3);
+    expect(crlNumberOf(crlText(dumpCrl(t, ["--ca", "Inter", "--only-contains-user-certs"])))).toBe(user + 2);
     expectOneSentence(runTsca(t, ["generate_crls", "--password", "x"]), 2, /--password can only be given when exactly one CA is named\./);
     expectOneSentence(
       runTsca(t, ["generate_crls", "Root", "Inter", "--password", "x"]),
@@ -335,7 +379,8 @@ describe.each(BACKENDS)("generate_crls (%s)", (backend) => {
 
   it("two processes at once never publish the same CRL number", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
-    makePki(t);
+    const pki = makePki(t);
+    const n = await storedNumber(t, pki.root, "user");
     const run = (): Promise<string> =>
       new Promise((resolve, reject) => {
         const p = spawnTsca(t, ["dump_crl", "--ca", "Root", "--only-contains-user-certs"]);
@@ -351,8 +396,9 @@ describe.each(BACKENDS)("generate_crls (%s)", (backend) => {
       return numbers;
     };
     const [a, b] = await Promise.all([worker(), worker()]);
-    // Each process sees its own numbers strictly increase; together they are 1..8 without a gap or a repeat.
+    // Each process sees its own numbers strictly increase; together they are the next eight after the stored
+    // one (init_ca's), without a gap or a repeat.
     for (const seq of [a!, b!]) expect([...seq].sort((x, y) => x - y)).toEqual(seq);
-    expect([...a!, ...b!].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...a!, ...b!].sort((x, y) => x - y)).toEqual(Array.from({ length: 8 }, (_, i) => n + 1 + i));
   });
 });

@@ -77,32 +77,32 @@ const selfVerifies = (p: Parsed): void => {
 };
 
 describe.each(BACKENDS)("CA certificate extensions (%s)", (backend) => {
-  it("RSA: sha512WithRSAEncryption by default, --algorithm SHA-256 on request", async () => {
+  it("RSA: sha256WithRSAEncryption by default, --algorithm SHA-512 on request", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     const p = create(t, "Rsa", ["--key-size", "2048"]);
-    expect(p.text).toMatch(/^\s+Signature Algorithm: sha512WithRSAEncryption$/m);
+    expect(p.text).toMatch(/^\s+Signature Algorithm: sha256WithRSAEncryption$/m);
     expect(p.text).toContain("Public-Key: (2048 bit)");
     expectCaBasics(p, ", pathlen:0");
     expectSerial(p);
-    expect(expectCerttool(p, 0)).toContain("Signature Algorithm: RSA-SHA512");
+    expect(expectCerttool(p, 0)).toContain("Signature Algorithm: RSA-SHA256");
     selfVerifies(p);
 
-    const p256 = create(t, "Rsa256", ["--key-size", "2048", "--algorithm", "SHA-256"]);
-    expect(p256.text).toMatch(/^\s+Signature Algorithm: sha256WithRSAEncryption$/m);
+    const p256 = create(t, "Rsa256", ["--key-size", "2048", "--algorithm", "SHA-512"]);
+    expect(p256.text).toMatch(/^\s+Signature Algorithm: sha512WithRSAEncryption$/m);
     selfVerifies(p256);
   });
 
-  it("EC P-256 and P-384: ecdsa-with-SHA512 by default", async () => {
+  it("EC P-256 and P-384: the curve's hash by default (CA/B BR §7.1.3.2.2)", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     const p256 = create(t, "P256", ["--key-type", "EC"]);
-    expect(p256.text).toMatch(/^\s+Signature Algorithm: ecdsa-with-SHA512$/m);
+    expect(p256.text).toMatch(/^\s+Signature Algorithm: ecdsa-with-SHA256$/m);
     expect(p256.text).toContain("NIST CURVE: P-256");
     expectCaBasics(p256, ", pathlen:0");
     expectSerial(p256);
     expect(expectCerttool(p256, 0)).toContain("Curve:\tSECP256R1");
     selfVerifies(p256);
 
-    const p384 = create(t, "P384", ["--key-type", "EC", "--elliptic-curve", "secp384r1", "--algorithm", "SHA-384"]);
+    const p384 = create(t, "P384", ["--key-type", "EC", "--elliptic-curve", "secp384r1"]);
     expect(p384.text).toMatch(/^\s+Signature Algorithm: ecdsa-with-SHA384$/m);
     expect(p384.text).toContain("NIST CURVE: P-384");
     expectCaBasics(p384, ", pathlen:0");
@@ -137,7 +137,7 @@ describe.each(BACKENDS)("CA certificate extensions (%s)", (backend) => {
       return [get("notBefore"), get("notAfter")];
     };
     const [rootFrom, rootUntil] = dates(root.pem);
-    expect(rootUntil - rootFrom).toBe(30 * 86_400_000);
+    expect(rootUntil - rootFrom).toBe(30 * 86_400_000 - 1000); // both ends count (RFC 5280 §4.1.2.5)
     expect(Math.abs(rootFrom - Date.now())).toBeLessThan(5 * 60_000);
     expect(dates(child.pem)[1]).toBe(rootUntil);
     expect(opensslVerify(root.pem, [], child.pem, ["-attime", String(Math.floor(rootUntil / 1000) - 60)]).code).toBe(0);
@@ -226,8 +226,8 @@ describe.each(BACKENDS)("CA certificate extensions (%s)", (backend) => {
       critical: false,
       value: "OCSP - URI:http://ocsp.example.com/root\nCA Issuers - URI:http://ca.example.com/root.crt",
     });
-    // Signed by the parent with the parent's hash: ecdsa-with-SHA512 over a P-384 key.
-    expect(sub.text).toMatch(/^\s+Signature Algorithm: ecdsa-with-SHA512$/m);
+    // Signed by the parent with the parent's hash (P-256: SHA-256) over a P-384 key.
+    expect(sub.text).toMatch(/^\s+Signature Algorithm: ecdsa-with-SHA256$/m);
     expect(ossl(["x509", "-noout", "-issuer"], sub.pem).trim()).toBe("issuer=CN = root.example.com");
     expectSerial(sub);
 

@@ -25,8 +25,9 @@ describe.each(BACKENDS)("generate_ocsp_keys (%s)", (backend) => {
     const rootPem = tsca(t, ["dump_ca", "Root"]);
     const caFilesBefore = listTree(caDir(t));
 
+    // init_ca made the responder with the CA (publish-new-ca.ts); the timer's first run finds it current.
     const out = tsca(t, ["generate_ocsp_keys"]);
-    expect(out).toMatch(/^"Root" \([0-9A-F:]+\): OCSP responder certificate ([0-9A-F:]+) created, valid until \S+Z\.\n$/);
+    expect(out).toMatch(/^"Root" \([0-9A-F:]+\): OCSP responder certificate ([0-9A-F:]+) is current \(valid until \S+Z\)\.\n$/);
     expect(listTree(caDir(t))).toEqual(caFilesBefore);
 
     // The key file: $TSCA_HOME/ocsp, 0700/0600, encrypted; it opens only with the secret from the database.
@@ -125,17 +126,18 @@ describe.each(BACKENDS)("generate_ocsp_keys (%s)", (backend) => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     tsca(t, ["init_ca", "--key-type", "EC", "Plain", "/CN=Plain"]);
     tsca(t, ["init_ca", "--key-type", "EC", "--password", "secret", "Locked", "/CN=Locked"]);
-    const all = tsca(t, ["generate_ocsp_keys"]);
-    expect(all).toMatch(/"Plain" .* created/);
-    expect(all).toMatch(/"Locked" .*: skipped: .*encrypted/);
-    expectOneSentence(runTsca(t, ["generate_ocsp_keys", "Locked"]), 1, /encrypted and no password was given/);
+    // Both got their responder from init_ca (Locked with the password given there): a renewal needs the key.
+    const all = runTsca(t, ["generate_ocsp_keys", "--force"]);
+    expect(all.stdout).toMatch(/"Plain" .* renewed/);
+    expect(all.stdout + all.stderr).toMatch(/"Locked" .*: skipped: .*encrypted/);
+    expectOneSentence(runTsca(t, ["generate_ocsp_keys", "--force", "Locked"]), 1, /encrypted and no password was given/);
     expectOneSentence(
       runTsca(t, ["generate_ocsp_keys", "--password", "secret"]),
       2,
       /--password can only be given when exactly one CA is named/,
     );
-    expectOneSentence(runTsca(t, ["generate_ocsp_keys", "Locked", "--password", "wrong"]), 1, /wrong password/);
-    expect(tsca(t, ["generate_ocsp_keys", "Locked", "--password", "secret"])).toMatch(/"Locked" .* created/);
+    expectOneSentence(runTsca(t, ["generate_ocsp_keys", "--force", "Locked", "--password", "wrong"]), 1, /wrong password/);
+    expect(tsca(t, ["generate_ocsp_keys", "--force", "Locked", "--password", "secret"])).toMatch(/"Locked" .* renewed/);
     expectOneSentence(runTsca(t, ["generate_ocsp_keys", "Nope"]), 1, /Nope: Certificate authority not found/);
   });
 });

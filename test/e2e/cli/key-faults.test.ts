@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSyn
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCsr } from "../../helpers/certs.js";
-import { newEcKeyArgs, openssl, tsca, tscaEnv, runTsca, type TscaEnv } from "../../helpers/cli.js";
+import { CA_EXTENSION_ARGS, newEcKeyArgs, openssl, runTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { fillUp, mountUnavailable, smallFileSystem, straceUnavailable, tscaUnderStrace, type Mount } from "../../helpers/faults.js";
 import {
@@ -74,21 +74,7 @@ function expectSigns(t: TscaEnv, ca: string): void {
 function opensslCa(cn: string): { key: string; cert: string } {
   const key = scratch("import.key");
   const cert = scratch("import.pem");
-  const r = openssl([
-    "req",
-    "-x509",
-    ...newEcKeyArgs(key),
-    "-out",
-    cert,
-    "-subj",
-    `/CN=${cn}`,
-    "-days",
-    "30",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ]);
+  const r = openssl(["req", "-x509", ...newEcKeyArgs(key), "-out", cert, "-subj", `/CN=${cn}`, "-days", "30", ...CA_EXTENSION_ARGS]);
   expect(r.code, r.stderr).toBe(0);
   return { key, cert };
 }
@@ -270,21 +256,27 @@ describe.skipIf(NO_MOUNT)("full disk (sqlite)", () => {
     disk = undefined;
   });
 
-  it("generate_ocsp_keys with no space for the responder key: exit 1 with ERR_IO, no 0-byte or partial key, no responder", async () => {
+  it("generate_ocsp_keys with no space for a new responder key: exit 1 with ERR_IO, no 0-byte or partial key, the responder unchanged", async () => {
     disk = smallFileSystem(256);
     const ocspDir = join(disk.path, "ocsp");
     const t = tscaEnv(undefined, { TSCA_OCSP_KEY_DIR: ocspDir });
+    // init_ca makes the first responder; the renewal (--force) is what meets the full disk.
     tsca(t, ["init_ca", "--key-type", "EC", "Root", "/CN=root.example.com"]);
-    tsca(t, ["list_cas"]);
+    const [firstKey] = readdirSync(ocspDir);
+    const responderBefore = (await databaseRows(t)).ocsp_responder;
+    expect(responderBefore).toHaveLength(1);
     const filler = fillUp(disk.path);
-    const r = runTsca(t, ["generate_ocsp_keys"]);
-    expect(listTree(disk.path)).toEqual(["filler", "ocsp/"]); // an empty directory: no key file, no temporary file
-    expect((await databaseRows(t)).ocsp_responder ?? []).toEqual([]);
-    expectOneSentence(r, 1, /Cannot write the OCSP responder key .*no space left on device \(ENOSPC\)\.$/m);
-    // With space again, the same command makes the responder.
+    const r = runTsca(t, ["generate_ocsp_keys", "--force"]);
+    expect(listTree(disk.path)).toEqual(["filler", "ocsp/", `ocsp/${firstKey}`]); // no new key file, no temporary file
+    expect((await databaseRows(t)).ocsp_responder).toEqual(responderBefore);
+    // The CA is named on stderr with the reason, and the run fails (generate_ocsp_keys reports each CA it could not renew).
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/"Root" .*Cannot write the OCSP responder key .*no space left on device \(ENOSPC\)\.$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    // With space again, the same command renews the responder.
     rmSync(filler);
-    expect(tsca(t, ["generate_ocsp_keys"])).toMatch(/created, valid until/);
-    expect(readdirSync(ocspDir)).toHaveLength(1);
+    expect(tsca(t, ["generate_ocsp_keys", "--force"])).toMatch(/renewed, valid until/);
+    expect(readdirSync(ocspDir)).toHaveLength(2); // the previous key is kept until the next renewal
   });
 
   it("init_ca with no space for the staged key: exit 1 with ERR_IO, nothing stored, and the same init_ca works with space again", async () => {

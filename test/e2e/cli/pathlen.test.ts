@@ -96,14 +96,21 @@ describe.each(BACKENDS)("path length (%s)", (backend) => {
   it("refuses a grandchild when an ancestor's limit forbids it, as openssl would", async () => {
     const t = tscaEnv(await freshDatabaseUrl(backend));
     const root = init(t, "Root", "root.example.com", "--pathlen=1");
-    const child = init(t, "Child", "child.example.com", "--parent", "Root", "--pathlen=1");
-    // The child's own pathlen is 1, but the root allows only one level below it: none is left.
+    // A child pathlen of 1 could never be used below a root with pathlen 1: refused, naming the root's limit.
+    await expectRefused(
+      t,
+      ["init_ca", "--key-type", "EC", "--parent", "Root", "--pathlen=1", "Child", "/CN=child.example.com"],
+      1,
+      /^Error: A path length of 1 cannot be used below parent CA "Root": its own path length \(1\) allows at most 0/,
+    );
+    const child = init(t, "Child", "child.example.com", "--parent", "Root", "--no-pathlen");
+    // The child has no limit of its own, but the root allows only one level below it: none is left.
     expect(maxLevels(t, "Child")).toBe("0");
     await expectRefused(
       t,
       ["init_ca", "--key-type", "EC", "--parent", "Child", "Grandchild", "/CN=grandchild.example.com"],
       1,
-      PATHLEN_REFUSED,
+      /^Error: Parent CA "Child" cannot create an intermediate CA due to path length restrictions: the path length of its ancestor "Root" \(1\) allows no further CA level/,
     );
 
     // Independent check that refusing is right: a CA made anyway by openssl below the child cannot

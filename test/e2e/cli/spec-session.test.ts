@@ -65,7 +65,8 @@ describe.each(BACKENDS)("spec: CA management (%s)", (backend) => {
     );
     expect(ossl(["x509", "-noout", "-serial"], pem).trim()).toBe(`serial=${serial.replace(/:/g, "")}`);
     expect(text).toContain("Public-Key: (4096 bit)");
-    expect(text).toMatch(/Signature Algorithm: sha512WithRSAEncryption/);
+    // RSA signs with SHA-256 unless told otherwise (CA/B BR §7.1.3.2.1; the spec shows no algorithm).
+    expect(text).toMatch(/Signature Algorithm: sha256WithRSAEncryption/);
     const exts = opensslExtensions(text);
     expect(exts.get("X509v3 Basic Constraints")).toEqual({ critical: true, value: "CA:TRUE, pathlen:2" });
     // --crl-url/--ocsp-url/--issuer-url are for signed certificates; a root carries none of them itself.

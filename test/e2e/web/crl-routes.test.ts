@@ -22,6 +22,7 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
   let db: OpenDatabase;
   let app: FastifyInstance;
   let clock = Date.now();
+  let generation = 0;
   let good: ReturnType<typeof leaf>;
   let revoked: ReturnType<typeof leaf>;
 
@@ -32,7 +33,8 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
     good = leaf(t, "Inter", "good.example.test");
     revoked = leaf(t, "Inter", "revoked.example.test");
     tsca(t, ["revoke_cert", revoked.serial, "--reason", "key_compromise"]);
-    tsca(t, ["generate_crls"]);
+    // --force: init_ca made the first CRLs already, before the revocation.
+    tsca(t, ["generate_crls", "--force"]);
     clock = Date.now();
     db = await openDatabase(url ?? join(t.home, "tsca.sqlite3"));
     app = Fastify();
@@ -40,6 +42,7 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
       crls: new SqlCrlRepository(db.db),
       cas: new SqlCaRepository(db.db),
       cacheSeconds: 30,
+      generation: () => generation,
       now: () => new Date(clock),
     });
   });
@@ -49,8 +52,17 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
     await db?.close();
   });
 
-  it("serves the newest user CRL as DER with cache headers, and as PEM on request", async () => {
+  it("serves the newest full CRL at /crl/<CA>: no IDP, end-entity certificates and child CAs", async () => {
     const r = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}` });
+    expect(r.statusCode).toBe(200);
+    const text = crlText(r.rawPayload, "DER");
+    expect(text).not.toContain("Issuing Distribution Point");
+    expect(crlSerials(text)).toEqual([revoked.hex]);
+    expect(r.headers.etag).toBe(`"crl-${plain(pki.inter)}-full-${crlNumberOf(text)}"`);
+  });
+
+  it("serves the newest user CRL at /crl/<CA>/user as DER with cache headers, and as PEM on request", async () => {
+    const r = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}/user` });
     expect(r.statusCode).toBe(200);
     expect(r.headers["content-type"]).toBe("application/pkix-crl");
     expect(r.rawPayload[0]).toBe(0x30);
@@ -60,15 +72,16 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
     const maxAge = Number(/^public, max-age=(\d+)$/.exec(String(r.headers["cache-control"]))![1]);
     expect(maxAge).toBeGreaterThan(86_400 - 120);
     expect(maxAge).toBeLessThanOrEqual(86_400);
-    expect(r.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-1"`);
+    const number = crlNumberOf(text);
+    expect(r.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-${number}"`);
     expect(new Date(String(r.headers.expires)).getTime()).toBeGreaterThan(Date.now());
     expect(r.headers["last-modified"]).toBeDefined();
 
-    const pem = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter).toLowerCase()}/?encoding=pem` });
+    const pem = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter).toLowerCase()}/user/?encoding=pem` });
     expect(pem.statusCode).toBe(200);
     expect(pem.headers["content-type"]).toBe("application/x-pem-file");
     expect(pem.body).toMatch(/^-----BEGIN X509 CRL-----\n/);
-    expect(pem.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-1-pem"`);
+    expect(pem.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-${number}-pem"`);
     expect(crlText(pem.body)).toBe(text);
   });
 
@@ -88,16 +101,27 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
     expect(head.statusCode).toBe(200);
   });
 
-  it("serves the newest user-scope delta CRL at /crl/delta/<CA>", async () => {
-    const none = await app.inject({ method: "GET", url: `/crl/delta/${plain(pki.inter)}` });
-    expect(none.statusCode).toBe(404);
-    expect(none.json()).toMatchObject({ code: "ERR_CRL_NOT_FOUND" });
-    tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs", "--delta"]);
+  it("serves the newest full-scope delta CRL at /crl/delta/<CA>, the user-scope one at /crl/<CA>/user/delta", async () => {
+    for (const url of [`/crl/delta/${plain(pki.inter)}`, `/crl/${plain(pki.inter)}/user/delta`]) {
+      const none = await app.inject({ method: "GET", url });
+      expect(none.statusCode, url).toBe(404);
+      expect(none.json()).toMatchObject({ code: "ERR_CRL_NOT_FOUND" });
+    }
+    const userDelta = crlText(tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs", "--delta"]));
+    const fullDelta = crlText(tsca(t, ["dump_crl", "--ca", "Inter", "--delta"]));
     clock += 31_000;
-    const r = await app.inject({ method: "GET", url: `/crl/delta/${plain(pki.inter)}` });
-    expect(r.statusCode).toBe(200);
-    expect(crlText(r.rawPayload, "DER")).toMatch(/X509v3 Delta CRL Indicator: critical\n\s+1\n/);
-    expect(r.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-delta-2"`);
+    const user = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}/user/delta` });
+    expect(user.statusCode).toBe(200);
+    expect(crlText(user.rawPayload, "DER")).toBe(userDelta);
+    expect(userDelta).toMatch(/X509v3 Delta CRL Indicator: critical\n/);
+    expect(userDelta).toMatch(/Only User Certificates/);
+    expect(user.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-delta-${crlNumberOf(userDelta)}"`);
+    const full = await app.inject({ method: "GET", url: `/crl/delta/${plain(pki.inter)}` });
+    expect(full.statusCode).toBe(200);
+    expect(crlText(full.rawPayload, "DER")).toBe(fullDelta);
+    expect(fullDelta).toMatch(/X509v3 Delta CRL Indicator: critical\n/);
+    expect(fullDelta).not.toContain("Issuing Distribution Point");
+    expect(full.headers.etag).toBe(`"crl-${plain(pki.inter)}-full-delta-${crlNumberOf(fullDelta)}"`);
   });
 
   it("serves the CA certificate at /issuer/<CA>.der", async () => {
@@ -117,7 +141,14 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
         .find((l) => l.endsWith(" - Fresh"))!
         .split(" ")[0]!,
     );
-    for (const url of [`/crl/${"AB".repeat(20)}`, `/crl/ca/${fresh}`, `/crl/not-hex`, `/issuer/${"AB".repeat(20)}.der`, `/issuer/x.txt`]) {
+    for (const url of [
+      `/crl/${"AB".repeat(20)}`,
+      `/crl/delta/${fresh}`,
+      `/crl/${fresh}/user/delta`,
+      `/crl/not-hex`,
+      `/issuer/${"AB".repeat(20)}.der`,
+      `/issuer/x.txt`,
+    ]) {
       const r = await app.inject({ method: "GET", url });
       expect(r.statusCode, url).toBe(404);
       expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -129,15 +160,27 @@ describe.each(BACKENDS)("CRL routes (%s)", (backend) => {
   });
 
   it("keeps a looked-up CRL in memory for cacheSeconds, then serves the newer stored one", async () => {
+    const before = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}/user` });
+    const first = crlNumberOf(crlText(before.rawPayload, "DER"));
+    tsca(t, ["generate_crls", "--force", "Inter"]);
+    const cached = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}/user` });
+    expect(crlNumberOf(crlText(cached.rawPayload, "DER"))).toBe(first);
+    clock += 31_000;
+    const fresh = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}/user` });
+    const renewed = crlNumberOf(crlText(fresh.rawPayload, "DER"));
+    expect(renewed).toBeGreaterThan(first);
+    expect(fresh.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-${renewed}"`);
+  });
+
+  it("drops a cached CRL as soon as the generation changes (the server's poll saw a new CRL stored)", async () => {
     const before = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}` });
-    expect(crlNumberOf(crlText(before.rawPayload, "DER"))).toBe(1);
+    const first = crlNumberOf(crlText(before.rawPayload, "DER"));
     tsca(t, ["generate_crls", "--force", "Inter"]);
     const cached = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}` });
-    expect(crlNumberOf(crlText(cached.rawPayload, "DER"))).toBe(1);
-    clock += 31_000;
+    expect(crlNumberOf(crlText(cached.rawPayload, "DER"))).toBe(first);
+    generation++;
     const fresh = await app.inject({ method: "GET", url: `/crl/${plain(pki.inter)}` });
-    expect(crlNumberOf(crlText(fresh.rawPayload, "DER"))).toBe(3);
-    expect(fresh.headers.etag).toBe(`"crl-${plain(pki.inter)}-user-3"`);
+    expect(crlNumberOf(crlText(fresh.rawPayload, "DER"))).toBeGreaterThan(first);
   });
 
   it("openssl verify -crl_check_all with both CRLs fetched over HTTP: good leaf OK, revoked leaf error 23", async () => {

@@ -3,9 +3,10 @@
  * delegated responder certificate verified) and by Node's fetch for GET; every response that is signed is
  * also read back by `openssl ocsp -respin`. Runs on SQLite and PostgreSQL.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
+import { runTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { leaf, makePki } from "../../helpers/crl.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { scratch } from "../../helpers/oracles.js";
@@ -39,7 +40,8 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
     const l2 = leaf(t, "Inter", "two.example.test");
     leaf1 = { ...l1, file: scratch("leaf1.pem", l1.pem) };
     leaf2 = { ...l2, file: scratch("leaf2.pem", l2.pem) };
-    expect(tsca(t, ["generate_ocsp_keys"])).toMatch(/"Inter" .* created, valid until/);
+    // init_ca made the responders with the CAs: the timer's first run finds them current.
+    expect(tsca(t, ["generate_ocsp_keys"])).toMatch(/"Inter" .* is current \(valid until/);
     server = await startServe(t);
   });
 
@@ -189,7 +191,7 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
     tsca(t, ["revoke_cert", leaf2.hex, "--reason", "key_compromise", "--compromised", "2026-01-02T03:04:05Z"]);
     const revokedAt = Date.now();
     let fresh: Buffer = Buffer.alloc(0);
-    await waitFor(async () => !(fresh = await post()).equals(readFileSync(respA)), 5_000, 10);
+    await waitFor(async () => !(fresh = await post()).equals(readFileSync(respA)), undefined, 10);
     // One poll interval plus one query; far below any client's cache lifetime.
     expect(Date.now() - revokedAt).toBeLessThan(POLL_MS + 400);
     const v = await readOcspResponse(scratch("fresh.der", fresh), reqFile, interFile, rootFile);
@@ -222,7 +224,7 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
     const wrongScope = await ocspStatus(url(root), rootFile, [interFile], rootFile);
     expect(wrongScope.out).toContain(`${interFile}: unknown`);
     tsca(t, ["revoke_ca", "Inter", "--reason", "ca_compromise"]);
-    await waitFor(async () => (await caAsk()).out.includes(`${interFile}: revoked`), 5_000, 20);
+    await waitFor(async () => (await caAsk()).out.includes(`${interFile}: revoked`), undefined, 20);
     const after = await caAsk();
     expect(after.out).toContain("Response verify OK");
     expect(after.out).toContain("Reason: cACompromise");
@@ -232,19 +234,31 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
 describe("OCSP responder without a responder key", () => {
   it("answers internalError until generate_ocsp_keys runs, then good", async () => {
     const t = tscaEnv(undefined, { TSCA_OCSP_POLL_INTERVAL: String(POLL_MS) });
-    const pki = makePki(t);
+    // init_ca makes the OCSP responder with the CA; a CA whose responder could not be made (its key
+    // directory was unusable then: init_ca kept the CA and exited 1) is what has none.
+    const blocked = join(t.home, "not-a-directory");
+    writeFileSync(blocked, "");
+    const made = runTsca({ ...t, env: { ...t.env, TSCA_OCSP_KEY_DIR: join(blocked, "ocsp") } }, [
+      "init_ca",
+      "--key-type",
+      "EC",
+      "Root",
+      "/CN=Root",
+    ]);
+    expect(made.stderr).toContain("its OCSP responder could not be made");
+    const root = made.stdout.trim();
     const l = leaf(t, "Root", "x.example.test");
-    const rootFile = scratch("root.pem", pki.rootPem);
+    const rootFile = scratch("root.pem", tsca(t, ["dump_ca", "Root"]));
     const leafFile = scratch("leaf.pem", l.pem);
     const server = await startServe(t);
     try {
-      const ocspUrl = `${server.base}/ocsp/${hex(pki.root)}/cert/`;
+      const ocspUrl = `${server.base}/ocsp/${hex(root)}/cert/`;
       const before = await ocspStatus(ocspUrl, rootFile, [leafFile], rootFile);
       expect(before.out).toMatch(/Responder Error: internalerror \(2\)/);
       expect(server.logs().some((l) => l.msg === "OCSP responder loaded")).toBe(false);
       tsca(t, ["generate_ocsp_keys", "Root"]);
       // The change feed reports the new responder; the server loads it without a restart.
-      await waitFor(async () => (await ocspStatus(ocspUrl, rootFile, [leafFile], rootFile)).out.includes(`${leafFile}: good`), 5_000, 50);
+      await waitFor(async () => (await ocspStatus(ocspUrl, rootFile, [leafFile], rootFile)).out.includes(`${leafFile}: good`));
     } finally {
       expect(await server.stop()).toBe(0);
     }

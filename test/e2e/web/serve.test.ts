@@ -20,7 +20,7 @@ describe.each(BACKENDS)("tsca serve (%s)", (backend) => {
     tsca(t, ["generate_ocsp_keys"]);
     const server = await startServe(t, ["--workers", "2", "--access-log"]);
     try {
-      await waitFor(async () => server.logs().filter((l) => l.msg === "listening").length === 2, 20_000);
+      await waitFor(async () => server.logs().filter((l) => l.msg === "listening").length === 2);
       const rootFile = scratch("root.pem", pki.rootPem);
       const leafFile = scratch("leaf.pem", l.pem);
       for (let i = 0; i < 4; i++) {

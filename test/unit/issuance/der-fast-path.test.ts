@@ -187,7 +187,7 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
         ["2.5.4.3", "www.example.com"],
       ]),
       notBefore: new Date("2026-11-26T12:34:56Z"),
-      notAfter: new Date("2027-02-24T12:34:56Z"),
+      notAfter: new Date("2027-02-24T12:34:55Z"), // 90 days, both ends counted (RFC 5280 §4.1.2.5)
       publicKey: spki,
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: "Ed25519" },
@@ -243,29 +243,23 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
         { "1.2.840.113549.1.9.1": [{ ia5String: "alice@example.com" }] },
       ]),
       notBefore: new Date("2049-12-01T00:00:00Z"),
-      notAfter: new Date("2050-01-30T00:00:00Z"),
+      notAfter: new Date("2050-01-29T23:59:59Z"),
       publicKey: spki,
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: "Ed25519" },
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        // RSA: no keyAgreement; enduser = dataEncipherment, digitalSignature, keyEncipherment.
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.dataEncipherment,
-          false,
-        ),
-        new x509.ExtendedKeyUsageExtension(
-          [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.codeSigning, x509.ExtendedKeyUsage.emailProtection],
-          true,
-        ),
+        // enduser = digitalSignature, keyEncipherment; clientAuth and emailProtection (S/MIME BR §7.1.2.3).
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, false),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.emailProtection], true),
         new x509.SubjectKeyIdentifierExtension(hex(keyIdentifier(spki))),
         new x509.AuthorityKeyIdentifierExtension(hex(keyIdentifier(parseCertificate(caDer).spki))),
         new x509.SubjectAlternativeNameExtension([{ type: "email", value: "alice@example.com" }], true),
       ],
     });
     expectSameDer(ours.der, theirs.rawData);
-    expect(parseCertificate(ours.der).notAfter.toISOString()).toBe("2050-01-30T00:00:00.000Z");
-    expect(ours.der.includes(Buffer.from("18" + "0f" + Buffer.from("20500130000000Z").toString("hex"), "hex"))).toBe(true); // GeneralizedTime
+    expect(parseCertificate(ours.der).notAfter.toISOString()).toBe("2050-01-29T23:59:59.000Z");
+    expect(ours.der.includes(Buffer.from("18" + "0f" + Buffer.from("20500129235959Z").toString("hex"), "hex"))).toBe(true); // GeneralizedTime
   });
 
   it("Ed25519 client certificate with a short serial and no CA URLs", async () => {
@@ -284,7 +278,7 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
       issuer: peculiarName(CA_NAME),
       subject: peculiarName([["2.5.4.3", "device-42"]]),
       notBefore: new Date("2026-11-26T12:34:56Z"),
-      notAfter: new Date("2027-02-24T12:34:56Z"),
+      notAfter: new Date("2027-02-24T12:34:55Z"), // 90 days, both ends counted (RFC 5280 §4.1.2.5)
       publicKey: spki,
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: "Ed25519" },

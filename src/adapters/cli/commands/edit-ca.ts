@@ -4,6 +4,9 @@ import { TscaError } from "../../../core/errors.js";
 import { editCa } from "../../../core/usecases/edit-ca.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { addSignedCertificateOptions, signedCertificateUrlChanges } from "./signed-certificate-options.js";
+import { collect, httpUrl } from "../values.js";
+import { parseLintRuleSets } from "../../../core/issuance/lint-rule-sets.js";
+import { withExamples } from "../help.js";
 
 interface Opts {
   name?: string;
@@ -36,17 +39,25 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
     .option("--tos <url>", "terms of service URL")
     .option("--clear-tos", "remove the terms of service URL")
     .option("--caa <identity>", "CAA identity")
-    .option("--clear-caa", "remove the CAA identity");
+    .option("--clear-caa", "remove the CAA identity")
+    .option(
+      "--lint <sets>",
+      "lint rule sets for what it signs, replacing the stored ones: cabf-serverauth, cabf-smime (comma-separated or repeated); rfc5280 (always on) alone resets",
+      collect,
+    );
   addSignedCertificateOptions(cmd, { clearable: true });
+  withExamples(
+    cmd,
+    ['tsca edit_ca --ocsp-url http://ocsp.example.com "Example Sub"', "certificates signed from now on carry this OCSP URL"],
+    ['tsca edit_ca --clear-crl-url --disable "Example Sub"', "no CRL URL in what it signs, and it signs nothing until --enable"],
+  );
   cmd.action(async (identifier: string, o: Opts & Record<string, unknown>) => {
     if (o.enable && o.disable) throw new TscaError("ERR_INVALID_ARGUMENT", "Give either --enable or --disable, not both.");
     const urls = signedCertificateUrlChanges(o);
-    const website = textChange(o.website, o.clearWebsite, "website");
-    const tos = textChange(o.tos, o.clearTos, "tos");
+    const website = textChange(o.website === undefined ? undefined : httpUrl(o.website, "--website"), o.clearWebsite, "website");
+    const tos = textChange(o.tos === undefined ? undefined : httpUrl(o.tos, "--tos"), o.clearTos, "tos");
     const caa = textChange(o.caa, o.clearCaa, "caa");
-    const ctx = await context();
-    await editCa(ctx, {
-      ca: identifier,
+    const changes = {
       ...(o.name !== undefined ? { name: o.name } : {}),
       ...(o.enable ? { enabled: true } : o.disable ? { enabled: false } : {}),
       ...(urls.crlUrls ? { signCrlUrls: urls.crlUrls } : {}),
@@ -57,7 +68,13 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
       ...(website !== undefined ? { website } : {}),
       ...(tos !== undefined ? { termsOfService: tos } : {}),
       ...(caa !== undefined ? { caaIdentity: caa } : {}),
-    });
+      ...(o.lint !== undefined ? { lintRuleSets: parseLintRuleSets(o.lint as string[]) } : {}),
+    };
+    // A command that changes nothing is a mistake (a misspelt or forgotten option), not a success.
+    if (Object.keys(changes).length === 0)
+      throw new TscaError("ERR_INVALID_ARGUMENT", "Nothing to change: give at least one option that changes the CA.");
+    const ctx = await context();
+    await editCa(ctx, { ca: identifier, ...changes });
     void io;
   });
 }

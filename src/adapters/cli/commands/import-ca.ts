@@ -1,11 +1,12 @@
 /** `tsca import_ca NAME KEY CERT`: import an existing CA (PEM or DER), checking key, CA-ness and parent signature. */
 import type { Command } from "commander";
-import { formatSerial } from "../../../core/issuance/serial.js";
-import { importCa } from "../../../core/usecases/import-ca.js";
+import { importCaAndPublish } from "../../../core/usecases/import-ca.js";
 import { derFromPemOrDer } from "../../../core/x509/pem.js";
 import type { CliIo, ContextFactory } from "../context.js";
+import { reportNewCa } from "../render/new-ca.js";
 import { readFileInput } from "../input.js";
-import { resolvePassword } from "../prompt.js";
+import { withExamples } from "../help.js";
+import { addPasswordOption, resolvePassword } from "../prompt.js";
 import { addSignedCertificateOptions, signedCertificateUrlChanges } from "./signed-certificate-options.js";
 
 export function registerImportCa(program: Command, context: ContextFactory, io: CliIo): void {
@@ -15,27 +16,41 @@ export function registerImportCa(program: Command, context: ContextFactory, io: 
     .argument("<name>", "unique, human-readable name of the CA")
     .argument("<key>", "private key file (PEM or DER; PKCS#8, PKCS#1 or SEC1)")
     .argument("<cert>", "certificate file (PEM or DER)")
-    .option("--import-password [password]", "password of the key file to import (asked for when given without a value)")
-    .option("--password [password]", "encrypt the stored key with this password (asked for when given without a value)")
-    .option("--parent <ca>", "the CA that signed this one (its signature is checked)");
+    .option("--parent <ca>", "the CA that signed this one (its signature is checked)")
+    .option("--allow-missing-ski", "import a CA certificate that has no Subject Key Identifier (RFC 5280 §4.2.1.2 requires one)");
+  addPasswordOption(cmd, "import-password", "password of the key file to import");
+  addPasswordOption(cmd, "password", "encrypt the stored key with this password");
   addSignedCertificateOptions(cmd);
+  withExamples(
+    cmd,
+    ['tsca import_ca "Old Root" root.key root.pem', "a root CA: its key (not encrypted) and certificate"],
+    [
+      'tsca import_ca --parent "Old Root" --import-password-file sub.pass \\\n--password-file new.pass "Old Sub" sub.key sub.pem',
+      "an intermediate with an encrypted key, stored under another password",
+    ],
+  );
   cmd.action(async (name: string, keyPath: string, certPath: string, o: Record<string, unknown>) => {
     const key = readFileInput(keyPath, "private key");
     const certificate = derFromPemOrDer(readFileInput(certPath, "certificate"), "CERTIFICATE", certPath);
     const urls = signedCertificateUrlChanges(o);
     const ctx = await context();
-    const importPassword = await resolvePassword(o.importPassword as string | boolean | undefined, "Password of the key to import: ", io);
-    const password = await resolvePassword(o.password as string | boolean | undefined, "Password for the stored key: ", io);
-    const ca = await importCa(ctx, {
-      name,
-      key,
-      certificate,
-      defaultHash: ctx.settings.defaultSignatureHash,
-      sign: urls,
-      ...(importPassword !== undefined ? { importPassword } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(o.parent !== undefined ? { parent: o.parent as string } : {}),
-    });
-    io.stdout.write(formatSerial(ca.serial) + "\n");
+    const importPassword = await resolvePassword(o, { flag: "import-password", question: "Password of the key to import: " }, io);
+    const password = await resolvePassword(o, { flag: "password", question: "Password for the stored key: ", confirm: true }, io);
+    const { ca, publication } = await importCaAndPublish(
+      ctx,
+      {
+        name,
+        key,
+        certificate,
+        defaultHash: ctx.settings.defaultSignatureHash,
+        ...(o.allowMissingSki === true ? { allowMissingSki: true } : {}),
+        sign: urls,
+        ...(importPassword !== undefined ? { importPassword } : {}),
+        ...(password !== undefined ? { password } : {}),
+        ...(o.parent !== undefined ? { parent: o.parent as string } : {}),
+      },
+      ctx.settings,
+    );
+    reportNewCa(ca, publication, io);
   });
 }

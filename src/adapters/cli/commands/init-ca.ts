@@ -1,16 +1,29 @@
-/** `tsca init_ca NAME SUBJECT`: parse, call initCa, print the new serial. */
+/** `tsca init_ca NAME SUBJECT`: parse, call initCaAndPublish (the CA, then its first CRLs and OCSP responder), print the new serial. */
 import { Command, Option } from "commander";
 import { TscaError } from "../../../core/errors.js";
-import { formatSerial } from "../../../core/issuance/serial.js";
-import { initCa } from "../../../core/usecases/init-ca.js";
+import { parseLintRuleSets } from "../../../core/issuance/lint-rule-sets.js";
+import { initCaAndPublish } from "../../../core/usecases/init-ca.js";
 import { parseEllipticCurve, parseHashAlgorithm, parseKeyType } from "../../../core/x509/algorithms.js";
 import { parseExtendedKeyUsages } from "../../../core/x509/extensions/extended-key-usage.js";
 import { parseKeyUsages } from "../../../core/x509/extensions/key-usage.js";
 import { parseName } from "../../../core/x509/name.js";
 import { parseDefaultHostname } from "../../../core/ca/default-urls.js";
 import type { CliIo, ContextFactory } from "../context.js";
-import { resolvePassword } from "../prompt.js";
-import { collect, generalNames, nameConstraints, nonNegativeInt, policiesFromArgv, positiveInt, splitList, urlNames } from "../values.js";
+import { reportNewCa } from "../render/new-ca.js";
+import { parseDuration } from "../duration.js";
+import { examples, groupOptions, type OptionGroup } from "../help.js";
+import { addPasswordOption, resolvePassword } from "../prompt.js";
+import {
+  collect,
+  generalNames,
+  httpUrl,
+  nameConstraints,
+  nonNegativeInt,
+  policiesFromArgv,
+  positiveInt,
+  splitList,
+  urlNames,
+} from "../values.js";
 import { addSignedCertificateOptions, signedCertificateUrls } from "./signed-certificate-options.js";
 
 interface Opts {
@@ -55,23 +68,74 @@ function pathLength(o: Opts): number | null {
   return nonNegativeInt(v, "Path length");
 }
 
+/** init_ca has some fifty options: -h shows them in these groups (issue 7). */
+const INIT_CA_GROUPS: readonly OptionGroup[] = [
+  { heading: "Key:", flags: ["key-type", "key-size", "elliptic-curve", "algorithm", "password", "password-file"] },
+  {
+    heading: "Hierarchy and validity:",
+    flags: ["parent", "parent-password", "parent-password-file", "expires", "pathlen", "no-pathlen", "path-length", "no-path-length"],
+  },
+  {
+    heading: "URLs (--ca-*: in this CA's own certificate; the others: in what it signs):",
+    flags: ["ca-crl-url", "ca-ocsp-url", "ca-issuer-url", "crl-full-name", "ocsp-responder", "ca-issuer"],
+    match: /url|hostname|^sign-|issuer|crl|ocsp/,
+  },
+  {
+    heading: "Extensions of this CA's certificate:",
+    flags: [
+      "name-constraint",
+      "permit-name",
+      "exclude-name",
+      "key-usage",
+      "key-usage-non-critical",
+      "extended-key-usage",
+      "extended-key-usage-critical",
+      "policy-identifier",
+      "certification-practice-statement",
+      "user-notice",
+      "certificate-policies-critical",
+      "inhibit-any-policy",
+      "inhibit-policy-mapping",
+      "require-explicit-policy",
+      "subject-alternative-name",
+    ],
+  },
+  { heading: "Metadata (ACME):", flags: ["website", "tos", "caa"] },
+];
+
+const INIT_CA_EXAMPLES = examples(
+  ['tsca init_ca --key-type EC --pathlen 1 "Example Root" "/CN=Example Root"', "a root that may have one level of intermediates"],
+  [
+    'tsca init_ca --key-type EC --parent "Example Root" \\\n--default-hostname ca.example.com "Example Sub" "CN=Example Sub"',
+    "an intermediate with the CRL, OCSP and issuer URLs of tsca serve on ca.example.com",
+  ],
+  ['tsca init_ca --key-type RSA --expires 7300d "RSA Root" "/CN=RSA Root"', "an RSA root valid for 7300 days"],
+  ['tsca init_ca --password-file /root/ca.pass "Locked Root" "/CN=Locked Root"', "encrypt the key with the first line of the file"],
+);
+
 export function registerInitCa(program: Command, context: ContextFactory, io: CliIo): void {
   const cmd = program
     .command("init_ca")
     .description("Create a new root CA, or an intermediate CA with --parent. Prints the new CA's serial.")
     .argument("<name>", "unique, human-readable name of the CA")
-    .argument(
-      "<subject>",
-      'subject, OpenSSL style ("/C=AT/O=Example/CN=ca.example.com") or RFC 4514 ("C=AT,O=Example,CN=ca.example.com"); must contain CN',
-    )
+    .argument("<subject>", 'subject with a CN, OpenSSL style ("/O=Example/CN=Example CA") or RFC 4514 ("O=Example,CN=Example CA")')
     .option("--key-type <type>", "key type: RSA, EC, Ed25519 or Ed448 (default from settings: RSA)")
     .option("--key-size <bits>", "RSA key size, a power of two, at least 2048 (default from settings: 4096)")
     .option("--elliptic-curve <curve>", "EC curve: secp256r1, secp384r1 or secp521r1 (default from settings: secp256r1)")
-    .option("--algorithm <hash>", "signature hash: SHA-256, SHA-384 or SHA-512 (default SHA-512); not for Ed25519/Ed448")
-    .option("--password [password]", "encrypt the private key with this password (asked for when given without a value)")
+    .option(
+      "--algorithm <hash>",
+      "signature hash: SHA-256, SHA-384 or SHA-512 (default: the key's, RSA SHA-256, EC P-256/384/521 SHA-256/384/512); not for Ed25519/Ed448",
+    )
+    .option(
+      "--lint <sets>",
+      "lint rule sets for what it signs: cabf-serverauth, cabf-smime (comma-separated or repeated; rfc5280 always on)",
+      collect,
+    )
     .option("--parent <ca>", "create an intermediate CA signed by this CA (serial prefix or name)")
-    .option("--parent-password [password]", "password of the parent's private key (asked for when given without a value)")
-    .option("--expires <days>", "validity in days (default from settings: 3650); an intermediate never outlives its parent")
+    .option(
+      "--expires <days>",
+      "validity: days (90 or 90d), or hours, minutes or seconds making whole days (2160h); default from settings: 3650; an intermediate never outlives its parent",
+    )
     .option("--pathlen <n>", "maximum number of CA levels below this CA (default 0)")
     .option("--no-pathlen", "no path length limit")
     .option("--path-length <n>", "3.x spelling of --pathlen")
@@ -83,9 +147,9 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
       "URL of the parent's certificate put into this (intermediate) CA's own certificate; repeatable",
       collect,
     )
-    .addOption(new Option("--crl-full-name <name>", "3.x spelling of --ca-crl-url").argParser(collect).hideHelp(false))
-    .addOption(new Option("--ocsp-responder <name>", "3.x spelling of --ca-ocsp-url").argParser(collect))
-    .addOption(new Option("--ca-issuer <name>", "3.x spelling of --ca-issuer-url").argParser(collect))
+    .addOption(new Option("--crl-full-name <url>", "3.x spelling of --ca-crl-url").argParser(collect).hideHelp(false))
+    .addOption(new Option("--ocsp-responder <url>", "3.x spelling of --ca-ocsp-url").argParser(collect))
+    .addOption(new Option("--ca-issuer <url>", "3.x spelling of --ca-issuer-url").argParser(collect))
     .option("--name-constraint <constraint>", "permitted,NAME or excluded,NAME (critical name constraints); repeatable", collect)
     .option("--permit-name <name>", "3.x: a permitted subtree of the name constraints; repeatable", collect)
     .option("--exclude-name <name>", "3.x: an excluded subtree of the name constraints; repeatable", collect)
@@ -110,6 +174,10 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
     )
     .option("--no-default-hostname", "no default URLs, even when TSCA_DEFAULT_HOSTNAME is set");
   addSignedCertificateOptions(cmd);
+  addPasswordOption(cmd, "password", "encrypt the new private key with this password");
+  addPasswordOption(cmd, "parent-password", "password of the parent's private key");
+  groupOptions(cmd, INIT_CA_GROUPS);
+  cmd.addHelpText("after", INIT_CA_EXAMPLES);
   cmd.action(async (name: string, subject: string, o: Opts & Record<string, unknown>) => {
     const subjectName = parseName(subject);
     const keyType = o.keyType !== undefined ? parseKeyType(o.keyType) : undefined;
@@ -129,9 +197,18 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
         keyUsageCritical: !o.keyUsageNonCritical,
         ...(o.extendedKeyUsage ? { extendedKeyUsage: parseExtendedKeyUsages(splitList(o.extendedKeyUsage)!) } : {}),
         extendedKeyUsageCritical: Boolean(o.extendedKeyUsageCritical),
-        crlUrls: urlNames([...(o.caCrlUrl ?? []), ...((o.crlFullName as string[] | undefined) ?? [])]),
-        ocspUrls: urlNames([...(o.caOcspUrl ?? []), ...((o.ocspResponder as string[] | undefined) ?? [])]),
-        issuerUrls: urlNames([...(o.caIssuerUrl ?? []), ...((o.caIssuer as string[] | undefined) ?? [])]),
+        crlUrls: [
+          ...urlNames(o.caCrlUrl, "--ca-crl-url", { ldap: true, templates: true }),
+          ...urlNames(o.crlFullName as string[] | undefined, "--crl-full-name", { ldap: true, templates: true }),
+        ],
+        ocspUrls: [
+          ...urlNames(o.caOcspUrl, "--ca-ocsp-url", { templates: true }),
+          ...urlNames(o.ocspResponder as string[] | undefined, "--ocsp-responder", { templates: true }),
+        ],
+        issuerUrls: [
+          ...urlNames(o.caIssuerUrl, "--ca-issuer-url", { templates: true }),
+          ...urlNames(o.caIssuer as string[] | undefined, "--ca-issuer", { templates: true }),
+        ],
         nameConstraints: nameConstraints(o.nameConstraint, o.permitName, o.excludeName),
         policies: policiesFromArgv(io.argv),
         policiesCritical: Boolean(o.certificatePoliciesCritical),
@@ -146,25 +223,30 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
         issuerAltNames: [],
       },
       sign: signedCertificateUrls(o),
-      ...(o.website !== undefined ? { website: o.website } : {}),
-      ...(o.tos !== undefined ? { termsOfService: o.tos } : {}),
+      ...(o.website !== undefined ? { website: httpUrl(o.website, "--website") } : {}),
+      ...(o.tos !== undefined ? { termsOfService: httpUrl(o.tos, "--tos") } : {}),
       ...(o.caa !== undefined ? { caaIdentity: o.caa } : {}),
+      ...(o.lint !== undefined ? { lintRuleSets: parseLintRuleSets(o.lint as string[]) } : {}),
     };
     const givenHostname = typeof o.defaultHostname === "string" ? parseDefaultHostname(o.defaultHostname) : o.defaultHostname;
     const ctx = await context();
     const s = ctx.settings;
-    const password = await resolvePassword(o.password, "Password for the new CA's private key: ", io);
-    const parentPassword = await resolvePassword(o.parentPassword, "Password of the parent CA's private key: ", io);
+    const password = await resolvePassword(o, { flag: "password", question: "Password for the new CA's private key: ", confirm: true }, io);
+    const parentPassword = await resolvePassword(o, { flag: "parent-password", question: "Password of the parent CA's private key: " }, io);
     const defaultHostname = givenHostname === false ? undefined : (givenHostname ?? s.defaultHostname);
-    const ca = await initCa(ctx, {
-      ...req,
-      expiresDays: o.expires !== undefined ? positiveInt(o.expires, "--expires") : s.defaultCaExpires,
-      keyDefaults: { keySize: s.defaultKeySize, minKeySize: s.minKeySize, curve: s.defaultEllipticCurve, hash: s.defaultSignatureHash },
-      ...(defaultHostname !== undefined ? { defaultHostname } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(o.parent !== undefined ? { parent: o.parent } : {}),
-      ...(parentPassword !== undefined ? { parentPassword } : {}),
-    });
-    io.stdout.write(formatSerial(ca.serial) + "\n");
+    const { ca, publication } = await initCaAndPublish(
+      ctx,
+      {
+        ...req,
+        expiresDays: o.expires !== undefined ? parseDuration(o.expires, "--expires", { unit: "days" }) : s.defaultCaExpires,
+        keyDefaults: { keySize: s.defaultKeySize, minKeySize: s.minKeySize, curve: s.defaultEllipticCurve, hash: s.defaultSignatureHash },
+        ...(defaultHostname !== undefined ? { defaultHostname } : {}),
+        ...(password !== undefined ? { password } : {}),
+        ...(o.parent !== undefined ? { parent: o.parent } : {}),
+        ...(parentPassword !== undefined ? { parentPassword } : {}),
+      },
+      s,
+    );
+    reportNewCa(ca, publication, io);
   });
 }

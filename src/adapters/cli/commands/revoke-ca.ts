@@ -5,7 +5,8 @@ import { parseReason, REASONS } from "../../../core/revocation/reasons.js";
 import { revokeCa } from "../../../core/usecases/revoke-ca.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { entries } from "../render/crl-text.js";
-import { resolvePassword } from "../prompt.js";
+import { examples } from "../help.js";
+import { passwordFileOption, passwordOption, resolvePassword } from "../prompt.js";
 import { textLines } from "../output.js";
 
 export function registerRevokeCa(program: Command, context: ContextFactory, io: CliIo): void {
@@ -14,13 +15,15 @@ export function registerRevokeCa(program: Command, context: ContextFactory, io: 
     .description("Revoke an intermediate CA: it and every CA below it stop issuing, and its parent's CA CRL lists it.")
     .argument("<ca>", "serial (a unique prefix) or name of the intermediate CA")
     .option("--reason <reason>", `revocation reason: ${Object.keys(REASONS).join(", ")} (RFC 5280 names accepted too)`, "unspecified")
-    .option(
-      "--password [password]",
-      "password of the parent CA's private key, to regenerate its CA CRL (asked for when given without a value)",
+    .addOption(passwordOption("password", "password of the parent CA's private key, to regenerate its CA CRL"))
+    .addOption(passwordFileOption("password"))
+    .addHelpText(
+      "after",
+      examples(['tsca revoke_ca "Example Sub" --reason key_compromise', "revoke an intermediate; its parent's CA CRL is made at once"]),
     )
-    .action(async (identifier: string, o: { reason: string; password?: string | boolean }) => {
+    .action(async (identifier: string, o: { reason: string; password?: string | boolean; passwordFile?: string }) => {
       const reason = parseReason(o.reason);
-      const password = await resolvePassword(o.password, "Password of the parent CA's private key: ", io);
+      const password = await resolvePassword(o, { flag: "password", question: "Password of the parent CA's private key: " }, io);
       const ctx = await context();
       const r = await revokeCa(ctx, {
         ca: identifier,

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { TscaError } from "../../../core/errors.js";
 import type { CliIo, CliLaunchers, ServeOptions } from "../context.js";
 import { nonNegativeInt } from "../values.js";
+import { examples } from "../help.js";
 
 export function parseServeOptions(o: { host: string; port: string; workers: string; accessLog?: boolean }): ServeOptions {
   const port = nonNegativeInt(o.port, "--port");
@@ -26,6 +27,17 @@ export function registerServe(program: Command, launchers: CliLaunchers, io: Cli
     .option("--port <port>", "TCP port (0: any free port, logged at start)", "8080")
     .option("--workers <n>", "worker processes (0: one per CPU core)", "1")
     .option("--access-log", "log every request (off by default: OCSP traffic is high-volume)")
+    .addHelpText(
+      "after",
+      examples(
+        ["tsca serve --port 8080", "on 127.0.0.1; put a reverse proxy in front, or use --host 0.0.0.0"],
+        ["curl -s http://127.0.0.1:8080/healthz", "is it up?"],
+        [
+          'openssl ocsp -issuer sub.pem -cert www.pem \\\n-url "$(openssl x509 -in www.pem -noout -ocsp_uri)"',
+          "ask the OCSP responder named in a certificate",
+        ],
+      ),
+    )
     .action(async (o: { host: string; port: string; workers: string; accessLog?: boolean }) => {
       const options = parseServeOptions(o);
       if (!launchers.serve) throw new TscaError("ERR_SERVER", "This build of tsca has no server.");

@@ -13,9 +13,11 @@ import { derFromPemOrDer } from "../../../core/x509/pem.js";
 import { parseName } from "../../../core/x509/name.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { readFileOrStdin } from "../input.js";
-import { resolvePassword } from "../prompt.js";
-import { addCertificateOutputOptions, writeCertificate } from "../render/cert-output.js";
-import { collect, generalNames, policiesFromArgv, positiveInt, splitList, urlNames } from "../values.js";
+import { parseDuration } from "../duration.js";
+import { groupOptions, withExamples, type OptionGroup } from "../help.js";
+import { addPasswordOption, resolvePassword } from "../prompt.js";
+import { addCertificateOutputOptions, checkCertificateOutput, writeCertificate } from "../render/cert-output.js";
+import { collect, generalNames, policiesFromArgv, splitList, urlNames } from "../values.js";
 
 type Opts = Record<string, unknown> & {
   csr?: string;
@@ -71,10 +73,10 @@ export function extensionOverrides(o: Record<string, unknown>, argv: string[]): 
   if (policies.length) out.policies = policies;
   if (o.certificatePoliciesCritical) out.policiesCritical = true;
   if (o.issuerAlternativeName) out.issuerAltNames = generalNames(o.issuerAlternativeName as string[]);
-  if (o.crlFullName) out.crlFullNames = urlNames(o.crlFullName as string[]);
+  if (o.crlFullName) out.crlFullNames = urlNames(o.crlFullName as string[], "--crl-full-name", { ldap: true });
   if (o.crlDistributionPointsCritical) out.crlCritical = true;
-  if (o.ocspResponder) out.ocspResponders = urlNames(o.ocspResponder as string[]);
-  if (o.caIssuer) out.caIssuers = urlNames(o.caIssuer as string[]);
+  if (o.ocspResponder) out.ocspResponders = urlNames(o.ocspResponder as string[], "--ocsp-responder");
+  if (o.caIssuer) out.caIssuers = urlNames(o.caIssuer as string[], "--ca-issuer");
   if (o.subjectAlternativeNameCritical) out.sanCritical = true;
   return out;
 }
@@ -85,6 +87,21 @@ function profileFromFlags(o: Opts): string | undefined {
   if (chosen.length > 1) throw new TscaError("ERR_INVALID_ARGUMENT", `Choose one profile, not ${chosen.join(" and ")}.`);
   return chosen[0];
 }
+
+/** sign_cert -h: what is signed and by whom, then the extension overrides, then the output. */
+const SIGN_CERT_GROUPS: readonly OptionGroup[] = [
+  {
+    heading: "Request and signing CA:",
+    flags: ["csr", "ca", "subject", "subject-alternative-name", "alt", "name", "profile", "expires", "password", "password-file", "watch"],
+    match: new RegExp(`^(${BUILTIN_PROFILE_NAMES.join("|")})$`),
+  },
+  {
+    heading: "Extensions (replacing the profile's or the CA's):",
+    flags: [],
+    match: /critical|usage|feature|no-check|polic|notice|practice|issuer|crl|ocsp/,
+  },
+  { heading: "Output:", flags: ["output-format", "bundle", "out", "pem", "no-pem", "extensions", "no-extensions"] },
+];
 
 export function registerSignCert(program: Command, context: ContextFactory, io: CliIo): void {
   // The three SAN spellings are aliases: keep the names in command-line order (the first may become the CN).
@@ -105,23 +122,35 @@ export function registerSignCert(program: Command, context: ContextFactory, io: 
     .option("--profile <name>", "certificate profile (built-in: client, server, webserver, enduser, ocsp; more from configuration)");
   for (const p of BUILTIN_PROFILE_NAMES) cmd.option(`--${p}`, `use the ${p} profile`);
   cmd
-    .option("--expires <days>", "validity in days (default from the profile, else the setting defaultExpires: 100)")
-    .option("--password [password]", "password of the CA's private key (asked for when given without a value)")
+    .option(
+      "--expires <days>",
+      "validity: days (90 or 90d), or hours, minutes or seconds making whole days (48h); default from the profile, else the setting defaultExpires: 100",
+    )
     .option("--watch <email>", "e-mail address to notify before expiry; repeatable", collect);
+  addPasswordOption(cmd, "password", "password of the CA's private key");
   addExtensionOptions(cmd);
   addCertificateOutputOptions(cmd, "pem");
+  groupOptions(cmd, SIGN_CERT_GROUPS);
+  withExamples(
+    cmd,
+    ['tsca sign_cert --ca "Example Sub" --csr www.csr --out www.pem', "a server certificate (profile webserver) for the names in the CSR"],
+    ["tsca sign_cert --csr www.csr --alt www.example.com --expires 90d", "with the default CA, other names, 90 days"],
+    ["openssl req -new -key user.key -subj /CN=alice | \\\ntsca sign_cert --client --password-file ca.pass", "a CSR from standard input"],
+  );
   cmd.action(async (o: Opts) => {
     const sans = sansInOrder;
     const request = {
       subject: o.subject !== undefined ? parseName(o.subject) : undefined,
       sans: generalNames(sans),
       profile: profileFromFlags(o),
-      expiresDays: o.expires !== undefined ? positiveInt(o.expires, "--expires") : undefined,
+      expiresDays: o.expires !== undefined ? parseDuration(o.expires, "--expires", { unit: "days" }) : undefined,
       overrides: extensionOverrides(o, io.argv),
       watchers: (o.watch ?? []).map(parseWatcher),
     };
-    const password = await resolvePassword(o.password, "Password of the CA's private key: ", io);
+    const password = await resolvePassword(o, { flag: "password", question: "Password of the CA's private key: " }, io);
     const csr = derFromPemOrDer(await readFileOrStdin(o.csr, "CSR", io), "CERTIFICATE REQUEST", o.csr ?? "standard input");
+    // Before anything is issued: a certificate stored but never delivered would be issued twice on a retry.
+    await checkCertificateOutput(o);
     const ctx = await context();
     const { certificate } = await signCert(
       { ...ctx, defaultCa: ctx.settings.defaultCa, defaultExpires: ctx.settings.defaultExpires },
@@ -138,6 +167,6 @@ export function registerSignCert(program: Command, context: ContextFactory, io: 
       },
     );
     const now = ctx.clock.now();
-    writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
+    await writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
   });
 }

@@ -5,6 +5,7 @@ import type { CliIo, ContextFactory } from "../context.js";
 import { encodeCertificates, jsonOutput, outputFormat } from "../output.js";
 import { caViewJson } from "../render/ca-json.js";
 import { renderCaText } from "../render/ca-text.js";
+import { examples } from "../help.js";
 
 export function registerViewCa(program: Command, context: ContextFactory, io: CliIo): void {
   program
@@ -15,6 +16,14 @@ export function registerViewCa(program: Command, context: ContextFactory, io: Cl
     .option("-n, --no-pem", "text output without the PEM at the end")
     .option("--no-extensions", "text output without the certificate's extensions")
     .option("-b, --bundle", "pem output: the whole chain up to the root")
+    .addHelpText(
+      "after",
+      examples(
+        ['tsca view_ca "Example Sub"', "by name"],
+        ["tsca view_ca 66:EB", "by a unique serial prefix (66eb works too)"],
+        ['tsca view_ca --output-format pem --bundle "Example Sub"', "the chain as PEM"],
+      ),
+    )
     .action(async (identifier: string, o: { outputFormat: string; pem: boolean; extensions: boolean; bundle?: boolean }) => {
       const format = outputFormat(o.outputFormat, ["text", "pem", "der", "json"] as const);
       const ctx = await context();

@@ -26,9 +26,13 @@ export function caViewJson(v: CaView): Record<string, unknown> {
   return {
     ...caSummaryJson(ca),
     status: v.status,
+    usable: v.blocker === undefined,
+    // What keeps it from signing: itself or the first ancestor that is revoked, disabled, expired or not yet valid.
+    unusable_because: v.blocker ? { serial: formatSerial(v.blocker.ca.serial), name: v.blocker.ca.name, status: v.blocker.why } : null,
     issuer: formatName(v.cert.issuer),
     signature_algorithm: v.signatureAlgorithm,
     signature_hash: ca.signatureHash,
+    lint_rule_sets: ["rfc5280", ...(ca.lintRuleSets ?? [])],
     max_sub_ca_levels: v.maxSubCaLevels,
     children: v.children.map((c) => ({ serial: formatSerial(c.serial), name: c.name })),
     key_backend: ca.keyBackend,

@@ -1,5 +1,6 @@
 /** view_ca text output. The "Certificate extensions for signed certificates" block keeps the spec's `* OCSP URL: …` lines. */
 import { formatSerial } from "../../../core/issuance/serial.js";
+import { formatRuleSets } from "../../../core/issuance/lint-rule-sets.js";
 import type { CaView } from "../../../core/usecases/view-ca.js";
 import { toPem } from "../../../core/x509/pem.js";
 import { textLines } from "../output.js";
@@ -21,6 +22,12 @@ export function signedCertificateLines(ca: CaView["ca"]): string[] {
     : ["No certificate extensions for signed certificates."];
 }
 
+/** "yes", or "no" and why, naming the ancestor that blocks it (a CA under a revoked intermediate is valid itself). */
+export function usableText(b: CaView["blocker"]): string {
+  if (!b) return "yes";
+  return b.self ? `no (it is ${b.why})` : `no (ancestor CA "${b.ca.name}" (${formatSerial(b.ca.serial)}) is ${b.why})`;
+}
+
 export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolean }): string {
   const { ca, cert } = v;
   const keyDesc =
@@ -34,9 +41,11 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
     `* Not valid before: ${formatTime(cert.notBefore)}`,
     `* Not valid after: ${formatTime(cert.notAfter)}`,
     `* Status: ${statusText(v.status)}${ca.revokedAt ? ` (${ca.revokedReason ?? "unspecified"}, ${formatTime(ca.revokedAt)})` : ""}`,
+    `* Usable: ${usableText(v.blocker)}`,
     `* Public key: ${keyDesc}`,
     `* Signature algorithm: ${v.signatureAlgorithm}`,
     `* Hash for signing: ${ca.signatureHash ?? "none (EdDSA)"}`,
+    `* Lint rule sets: ${formatRuleSets(ca.lintRuleSets)}`,
     "",
     "Certificate Authority information:",
     v.parent ? `* Parent: ${v.parent.name} (${formatSerial(v.parent.serial)})` : "* Certificate authority is a root CA.",

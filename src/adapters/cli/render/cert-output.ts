@@ -2,18 +2,30 @@
 import { Option, type Command } from "commander";
 import type { CertificateView } from "../../../core/usecases/view-cert.js";
 import type { CliIo } from "../context.js";
-import { encodeCertificates, jsonOutput, outputFormat, writeOutput } from "../output.js";
+import { derBundleRefused, encodeCertificates, jsonOutput, outputFormat, writeOutput } from "../output.js";
+import { checkOutputFile } from "../output-file.js";
 import { certViewJson } from "./cert-json.js";
 import { renderCertText } from "./cert-text.js";
 
 export const CERT_OUTPUT_FORMATS = ["pem", "der", "text", "json"] as const;
 
-export function writeCertificate(
+/**
+ * Everything writeCertificate could refuse, checked before sign_cert or resign_cert issue anything: a
+ * certificate that is stored but never delivered would be issued a second time on a retry.
+ */
+export async function checkCertificateOutput(o: { outputFormat: string; bundle?: boolean; out?: string }): Promise<void> {
+  const format = outputFormat(o.outputFormat, CERT_OUTPUT_FORMATS);
+  // A bundle always has the CA too, so it never fits DER.
+  if (format === "der" && o.bundle) throw derBundleRefused();
+  await checkOutputFile(o.out);
+}
+
+export async function writeCertificate(
   view: CertificateView,
   o: { outputFormat: string; bundle?: boolean; out?: string; pem?: boolean; extensions?: boolean },
   now: Date,
   io: CliIo,
-): void {
+): Promise<void> {
   const format = outputFormat(o.outputFormat, CERT_OUTPUT_FORMATS);
   const chain = o.bundle ? view.chain : [view.certificate.der];
   const data =
@@ -22,7 +34,7 @@ export function writeCertificate(
       : format === "json"
         ? jsonOutput(certViewJson(view, now))
         : encodeCertificates(chain, format === "pem" ? "PEM" : "DER");
-  writeOutput(data, o.out, io);
+  await writeOutput(data, o.out, io);
 }
 
 export function addCertificateOutputOptions(cmd: Command, defaultFormat: string): void {
