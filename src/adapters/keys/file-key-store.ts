@@ -41,7 +41,8 @@ export function keyLoadError(e: unknown, passwordGiven: boolean, what: string): 
 /** Parse a private key from PEM or DER bytes, decrypting with `password` when it is encrypted. */
 export function parsePrivateKey(data: Buffer, password: string | undefined, what: string): KeyObject {
   const isPem = data.toString("latin1").includes("-----BEGIN");
-  if (isPem && data.toString("latin1").includes("ENCRYPTED") && password === undefined)
+  const encryptedPem = isPem && data.toString("latin1").includes("ENCRYPTED");
+  if (encryptedPem && password === undefined)
     throw new TscaError("ERR_KEY_PASSWORD_REQUIRED", `${what} is encrypted and no password was given.`);
   const attempts: object[] = isPem
     ? [{ key: data, format: "pem" }]
@@ -60,6 +61,10 @@ export function parsePrivateKey(data: Buffer, password: string | undefined, what
       first ??= e;
     }
   }
+  // A wrong password fails the CBC padding check only 255 times in 256: otherwise the "decrypted" bytes
+  // are garbage that fails to parse. Either way the password is what is wrong (PKCS #5 PBES2, RFC 8018 §6.2).
+  if (encryptedPem && password !== undefined && !/MISSING_PASSPHRASE|passphrase required/i.test(String((first as Error)?.message)))
+    throw new TscaError("ERR_KEY_PASSWORD_WRONG", `Could not decrypt ${what.toLowerCase()}: wrong password.`, { cause: first });
   throw keyLoadError(first, password !== undefined, what);
 }
 
