@@ -259,6 +259,31 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     expect(await numbersOf(pki.inter, "user")).toEqual([...before, ...Array.from({ length: 8 }, (_, i) => n + 1 + i)]);
     await expectNoViolations();
   });
+  it("a revocation committed while a CRL's entries were being read is published by the next generate_crls, not left for the schedule", async () => {
+    const { pki, plainDeps } = await setup();
+    const a = leaf(t, "Inter", "a.example.test");
+    const base = plainDeps(clockAt(0));
+    // The second latest() is the position read after the entries: the revocation commits just before it.
+    let calls = 0;
+    const changes = {
+      latest: async () => {
+        if (++calls === 2) tsca(t, ["revoke_cert", a.serial]);
+        return base.changes.latest();
+      },
+      since: base.changes.since.bind(base.changes),
+    };
+    const published = await dumpCrl({ ...base, changes }, { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false });
+    expect(calls).toBe(2);
+    expect(parseCrlText("missed", published.crl.der).listed.size).toBe(0);
+
+    // Not "current": the CRL may lack what committed while it was read, so the next timer run renews it.
+    const out = tsca(t, ["generate_crls", "Inter"]);
+    expect(out).not.toMatch(/: user CRL #\d+ is current/);
+    const user = (await storedCrls(t)).get(`${pki.inter.replace(/:/g, "")}/user/`)!;
+    expect(user.at(-1)!.number).toBe(published.crl.number + 1);
+    expect([...user.at(-1)!.listed]).toEqual([normalSerial(a.hex)]);
+    await expectNoViolations();
+  });
 });
 
 /** `count` unrevoked certificates of a CA, stored directly (a placeholder DER: CRLs need only the rows). */

@@ -31,6 +31,7 @@ function fromRow(r: Omit<Selectable<CrlTable>, "der">): Meta {
     nextUpdate: new Date(r.next_update),
     createdAt: new Date(r.created_at),
     revocationSeq: r.revocation_seq === null ? null : Number(r.revocation_seq),
+    revocationSeqFrom: r.revocation_seq_from === null ? null : Number(r.revocation_seq_from),
   };
 }
 
@@ -45,6 +46,7 @@ const META_COLUMNS = [
   "next_update",
   "created_at",
   "revocation_seq",
+  "revocation_seq_from",
 ] as const;
 
 export class SqlCrlRepository implements CrlRepository {
@@ -101,6 +103,7 @@ export class SqlCrlRepository implements CrlRepository {
             der: made.der,
             created_at: now.toISOString(),
             revocation_seq: made.revocationSeq ?? null,
+            revocation_seq_from: made.revocationSeqFrom ?? null,
           })
           .execute();
       });
@@ -109,7 +112,15 @@ export class SqlCrlRepository implements CrlRepository {
       if (made === undefined && !isDriverError(e)) throw e;
       throw databaseError(e);
     }
-    return { caSerial, scope, number, createdAt: now, ...made!, revocationSeq: made!.revocationSeq ?? null };
+    return {
+      caSerial,
+      scope,
+      number,
+      createdAt: now,
+      ...made!,
+      revocationSeq: made!.revocationSeq ?? null,
+      revocationSeqFrom: made!.revocationSeqFrom ?? null,
+    };
   }
 
   async latest(caSerial: string, scope: CrlScope, kind: "complete" | "delta"): Promise<StoredCrl | undefined> {

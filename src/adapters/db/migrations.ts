@@ -170,6 +170,13 @@ export const MIGRATIONS: Migration[] = [
       ),
     ],
   },
+  {
+    // The change-feed position read *before* a CRL's entries (revocation_seq is the one read after):
+    // generate_crls renews a CRL on any change past it, so a revocation committed while the entries were
+    // being read is not mistaken for one the CRL already lists.
+    id: "0008-crl-revocation-seq-from",
+    up: () => [`ALTER TABLE crl ADD COLUMN revocation_seq_from BIGINT`],
+  },
 ];
 
 /** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */

@@ -75,6 +75,8 @@ export interface CrlTable {
   created_at: string;
   /** revocation_counter.value read after the entries were read (migration 0006); null for older CRLs. BIGINT. */
   revocation_seq: number | string | null;
+  /** revocation_counter.value read before the entries were read (migration 0008); null for older CRLs. BIGINT. */
+  revocation_seq_from: number | string | null;
 }
 
 /** One delegated OCSP responder per CA (migration 0004). */

@@ -27,11 +27,17 @@ export interface StoredCrl {
    * revocation this CRL lists had committed by then. Null for CRLs stored before migration 0006.
    */
   revocationSeq: number | null;
+  /**
+   * Position read before the entries were read: every revocation committed by then is listed, a later one
+   * may or may not be. generate_crls renews on changes past it. Null for CRLs stored before migration 0008.
+   */
+  revocationSeqFrom: number | null;
 }
 
 /** What the builder callback returns once it has signed the CRL with the number it was given. */
-export type CrlToStore = Omit<StoredCrl, "caSerial" | "scope" | "number" | "createdAt" | "revocationSeq"> & {
+export type CrlToStore = Omit<StoredCrl, "caSerial" | "scope" | "number" | "createdAt" | "revocationSeq" | "revocationSeqFrom"> & {
   revocationSeq?: number | null;
+  revocationSeqFrom?: number | null;
 };
 
 /** The newest stored CRL of a CA and scope (complete or delta), as the number transaction sees it. */

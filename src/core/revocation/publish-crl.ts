@@ -265,7 +265,15 @@ async function publishOnce(deps: CrlDeps, req: PublishCrlRequest, signing: { iss
       req.signer,
       ca.signatureHash ?? undefined,
     );
-    return { delta: Boolean(req.delta), baseNumber: base ?? null, thisUpdate, nextUpdate, der: signed.der, revocationSeq: readTo };
+    return {
+      delta: Boolean(req.delta),
+      baseNumber: base ?? null,
+      thisUpdate,
+      nextUpdate,
+      der: signed.der,
+      revocationSeq: readTo,
+      revocationSeqFrom: readFrom,
+    };
   });
   return { crl, entryCount: entries.count };
 }

@@ -103,6 +103,13 @@ function changeReader(feed: Pick<RevocationChangeFeed, "since">, caSerial: strin
 const touches = (scope: CrlScope, changes: Changes): boolean =>
   scope.kind === "user" ? changes.cert : scope.kind === "ca" ? changes.ca : changes.cert || changes.ca;
 
+/**
+ * The change-feed position up to which a CRL surely lists every revocation: the one read before its
+ * entries (a revocation committed while they were read may be missing). CRLs stored before migration 0008
+ * have only the position read after.
+ */
+const listedUpTo = (crl: StoredCrl): number | null => crl.revocationSeqFrom ?? crl.revocationSeq;
+
 const dueAt = (crl: StoredCrl, now: Date, renewalSeconds: number): boolean =>
   crl.nextUpdate.getTime() - now.getTime() <= renewalSeconds * 1000;
 
@@ -130,7 +137,7 @@ async function deltaDue(
     // A delta is only usable with the complete CRL it names as base (§5.2.4, §6.3.3 (c)).
     delta.baseNumber !== base.number ||
     dueAt(delta, now, req.renewalSeconds) ||
-    touches(FULL_SCOPE, await changed(delta.revocationSeq));
+    touches(FULL_SCOPE, await changed(listedUpTo(delta)));
   return { due, delta };
 }
 
@@ -162,7 +169,7 @@ export async function generateCrls(deps: GenerateCrlsDeps, req: GenerateCrlsRequ
         !dueAt(latest, now, req.renewalSeconds) &&
         !freshestChanged(ca, scope, latest) &&
         // With deltas, a change goes on the delta and the full CRL (its base) keeps its schedule.
-        ((deltas && scope === FULL_SCOPE) || !touches(scope, await changed(latest.revocationSeq)));
+        ((deltas && scope === FULL_SCOPE) || !touches(scope, await changed(listedUpTo(latest))));
       if (current) {
         perScope.push({ ca, scope, delta: false, status: "current", crl: latest });
         if (scope === FULL_SCOPE) currentFull = latest;
