@@ -26,6 +26,10 @@ export const ERROR_CODES = {
     kind: "forbidden",
     doc: "The path length of the parent or an ancestor forbids another CA level, or a larger path length than it allows below it.",
   },
+  ERR_FORBIDDEN: {
+    kind: "forbidden",
+    doc: "The acting user, token or account has no grant for this action on this CA (view, sign, revoke or edit).",
+  },
   ERR_PARENT_UNUSABLE: { kind: "forbidden", doc: "The parent CA is disabled, expired, not yet valid or revoked." },
   ERR_ROOT_CA_URL: { kind: "invalid", doc: "A root CA cannot carry CRL, OCSP or CA issuer URLs in its own certificate." },
   ERR_KEY_NOT_FOUND: { kind: "not-found", doc: "The private key of a CA is not in the key store (wrong CA_DIR, or a web host)." },
@@ -113,12 +117,18 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class TscaError extends Error {
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
+  /**
+   * Structured detail a surface may show next to the message (problem+json members, `--json` output):
+   * the CA, the lint rule, the RFC section, the permission. Safe to show, like the message.
+   */
+  readonly fields: Readonly<Record<string, string | number>>;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; fields?: Record<string, string | number> }) {
     super(message, options);
     this.name = "TscaError";
     this.code = code;
     this.kind = ERROR_CODES[code].kind;
+    this.fields = options?.fields ?? {};
   }
 }
 

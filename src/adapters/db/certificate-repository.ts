@@ -5,6 +5,7 @@ import type { IssuedCertificate } from "../../core/certificates/certificate.js";
 import type { CertificateFilter, CertificateRepository, Revocation } from "../../core/ports/certificate-repository.js";
 import { databaseError, isUniqueViolation } from "./database-errors.js";
 import { GroupCommit } from "./group-commit.js";
+import { inTransaction } from "./in-transaction.js";
 import type { CertificateTable, Database } from "./schema.js";
 
 const iso = (d: Date): string => d.toISOString();
@@ -65,7 +66,7 @@ export class SqlCertificateRepository implements CertificateRepository {
 
   private async write(certs: IssuedCertificate[]): Promise<void> {
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await inTransaction(this.db, async (trx) => {
         // Chunks keep each statement under SQLite's bound-parameter limit (16 columns x 500 rows).
         for (let i = 0; i < certs.length; i += 500)
           await trx

@@ -15,6 +15,7 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { CrlRepository, CrlStamp, CrlToStore, RevokedEntry, StoredCrl } from "../../core/ports/crl-repository.js";
 import { crlScope, reasonsFromKey, reasonsKey, type CrlScope, type CrlScopeKind } from "../../core/revocation/crl-scope.js";
 import { databaseError } from "./database-errors.js";
+import { inTransaction } from "./in-transaction.js";
 import type { CrlTable, Database } from "./schema.js";
 
 type Meta = Omit<StoredCrl, "der">;
@@ -62,7 +63,7 @@ export class SqlCrlRepository implements CrlRepository {
     let made: CrlToStore | undefined;
     let number = 0;
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await inTransaction(this.db, async (trx) => {
         const row = await trx
           .insertInto("crl_number")
           .values({ ...key, last_number: 1 })

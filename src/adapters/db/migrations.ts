@@ -177,6 +177,65 @@ export const MIGRATIONS: Migration[] = [
     id: "0008-crl-revocation-seq-from",
     up: () => [`ALTER TABLE crl ADD COLUMN revocation_seq_from BIGINT`],
   },
+  {
+    // The application layer (issue 8): users and their grants, the hash-chained audit log and the signing
+    // queue. audit_head is the chain's single head row: an append updates it first, which takes the
+    // write lock (SQLite) or the row lock (PostgreSQL), so concurrent appends are serialized and the
+    // chain has no forks or gaps.
+    id: "0009-users-audit-signing-requests",
+    up: (d) => [
+      `CREATE TABLE tsca_user (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT,
+        superuser INTEGER NOT NULL DEFAULT 0,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      // ca_serial '*' is a global grant (a NULL would not take part in the primary key).
+      `CREATE TABLE user_grant (
+        user_name TEXT NOT NULL REFERENCES tsca_user(name) ON DELETE CASCADE,
+        permission TEXT NOT NULL,
+        ca_serial TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_name, permission, ca_serial)
+      )`,
+      `CREATE TABLE audit_event (
+        seq BIGINT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `CREATE INDEX audit_event_object ON audit_event (object)`,
+      `CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)`,
+      `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${"0".repeat(64)}')`,
+      `CREATE TABLE signing_request (
+        id TEXT PRIMARY KEY,
+        ca_serial TEXT NOT NULL REFERENCES certificate_authority(serial),
+        csr ${blob(d)} NOT NULL,
+        parameters TEXT NOT NULL,
+        status TEXT NOT NULL,
+        certificate_serial TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        requested_by TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX signing_request_pending ON signing_request (status, created_at)`,
+      // Per-backend options of a CA's key (JSON): the key-store registry picks the store by key_backend
+      // and hands it these (PKCS#11: module, token label, key id).
+      `ALTER TABLE certificate_authority ADD COLUMN key_options TEXT NOT NULL DEFAULT '{}'`,
+    ],
+  },
 ];
 
 /** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */

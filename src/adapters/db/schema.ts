@@ -12,6 +12,8 @@ export interface CertificateAuthorityTable {
   key_type: string;
   signature_hash: string | null;
   key_backend: string;
+  /** Per-backend options (JSON object, migration 0009). */
+  key_options?: string;
   key_ref: string;
   key_encrypted: number;
   der: Buffer;
@@ -108,7 +110,68 @@ export interface RevocationEventTable {
   created_at: string;
 }
 
+/** Users of the web admin and the API (migration 0009); booleans are 0/1. */
+export interface UserTable {
+  name: string;
+  password_hash: string | null;
+  superuser: number;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A grant: permission on one CA, or on every CA when ca_serial is '*'. */
+export interface UserGrantTable {
+  user_name: string;
+  permission: string;
+  ca_serial: string;
+  created_at: string;
+}
+
+/** The hash-chained audit log (migration 0009). seq is BIGINT (text from PostgreSQL); detail is JSON. */
+export interface AuditEventTable {
+  seq: number | string;
+  at: string;
+  actor: string;
+  action: string;
+  object: string;
+  outcome: string;
+  request_id: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The single row (id 1) holding the newest audit event's seq and hash. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number | string;
+  hash: string;
+}
+
+/** Signing queue (migration 0009); parameters is JSON (SigningRequestParameters). */
+export interface SigningRequestTable {
+  id: string;
+  ca_serial: string;
+  csr: Buffer;
+  parameters: string;
+  status: string;
+  certificate_serial: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  requested_by: string;
+  request_id: string;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
+  tsca_user: UserTable;
+  user_grant: UserGrantTable;
+  audit_event: AuditEventTable;
+  audit_head: AuditHeadTable;
+  signing_request: SigningRequestTable;
   certificate_authority: CertificateAuthorityTable;
   certificate: CertificateTable;
   ocsp_responder: OcspResponderTable;

@@ -1,0 +1,51 @@
+/**
+ * Signing requests: how a host without the CA key (web admin, REST API, ACME finalize) gets a certificate
+ * signed. The surface records a request; `tsca worker` on the key host claims it, signs it through the
+ * same lint-before-sign path as sign_cert, and stores the certificate and the request's new state in one
+ * transaction, so a request is issued exactly once or stays pending (DESIGN.md "Who signs, where").
+ */
+export type SigningRequestStatus = "pending" | "issued" | "failed";
+
+/** What sign_cert takes from its command line, as data (JSON in the database). */
+export interface SigningRequestParameters {
+  /** RFC 4514 / OpenSSL-style subject to use instead of the CSR's, if any. */
+  subject?: string;
+  /** General names as sign_cert --alt takes them (`DNS:example.com`). */
+  sans: string[];
+  profile?: string;
+  expiresDays?: number;
+  watchers: string[];
+}
+
+export interface SigningRequest {
+  id: string;
+  caSerial: string;
+  csr: Buffer;
+  parameters: SigningRequestParameters;
+  status: SigningRequestStatus;
+  /** The issued certificate's serial (status issued). */
+  certificateSerial: string | null;
+  /** Stable error code and one-sentence message (status failed). */
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** actorLabel of who asked, and the request id of the surface request, for the audit log. */
+  requestedBy: string;
+  requestId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  attempts: number;
+}
+
+export interface NewSigningRequest {
+  id: string;
+  caSerial: string;
+  csr: Buffer;
+  parameters: SigningRequestParameters;
+  requestedBy: string;
+  requestId: string;
+}
+
+export interface SigningRequestRepository {
+  insert(req: NewSigningRequest, now: Date): Promise<void>;
+  get(id: string): Promise<SigningRequest | undefined>;
+}
