@@ -8,6 +8,8 @@
  *   adapters import core (and config types), never another adapter: adapters/cli must not import
  *            adapters/db, and so on. adapters/fs (durable file writes) is shared by all of them.
  *   main     the composition roots; the only code that imports adapters. Nothing imports main.
+ *   signer   only core/issuance and core/revocation reach the Signer port (plus the key ports, the key
+ *            adapters and main): every certificate is signed through lint before sign.
  *   no circular dependencies anywhere.
  */
 
@@ -114,6 +116,14 @@ module.exports = {
       comment: "Nothing imports the composition roots.",
       from: { path: "^src/", pathNot: "^src/main/" },
       to: { path: "^src/main/" },
+    },
+    {
+      name: "only-issuance-and-revocation-sign",
+      severity: "error",
+      comment:
+        "Only core/issuance (certificates, lint before sign) and core/revocation (CRLs, OCSP responses) may reach the Signer port; the key ports that hand out signers, the key adapters that implement it and src/main that wires them are the only others. Anything else that needs a signature calls issuance or revocation.",
+      from: { path: "^src/", pathNot: "^src/(core/(issuance|revocation)|core/ports|adapters/keys|main)/" },
+      to: { path: "^src/core/ports/signer\\.ts$" },
     },
     {
       name: "not-to-unresolvable",

@@ -44,15 +44,15 @@ function csrFor(home, name) {
 async function setup(keyType) {
   const home = mkdtempSync(join(tmpdir(), "tsca-bench-"));
   const db = await t.openDatabase(join(home, "tsca.sqlite3"));
-  const cas = new t.SqlCaRepository(db.db);
-  const certs = new t.SqlCertificateRepository(db.db);
-  const keys = new t.FileKeyStore(join(home, "ca"));
-  const deps = { cas, keys, clock: { now: () => new Date() }, random: { bytes: (n) => randomBytes(n) } };
-  const ca = await t.initCa(deps, {
+  const ports = t.databasePorts(db);
+  const keys = t.keyStoreRegistry({ caDir: join(home, "ca") });
+  const defaults = t.defaultsFromSettings(t.loadSettings({ TSCA_HOME: home }));
+  const deps = { ...ports, keys, defaults, clock: { now: () => new Date() }, random: { bytes: (n) => randomBytes(n) } };
+  const ctx = t.keyHostContext("system", ports, deps.clock, deps.random, "bench");
+  const ca = await t.initCa(ctx, deps, {
     name: `bench-${keyType}`,
     subject: t.parseName(`/CN=Bench ${keyType} CA`),
     key: keyType === "EC" ? { keyType: "EC", curve: "secp256r1", hash: "SHA-256" } : { keyType: "RSA", keySize: 2048, hash: "SHA-256" },
-    keyDefaults: { keySize: 2048, minKeySize: 2048, curve: "secp256r1", hash: "SHA-256" },
     expiresDays: 3650,
     certificate: {
       pathLength: 0,
@@ -71,7 +71,7 @@ async function setup(keyType) {
       issuerAltNames: [],
     },
   });
-  return { home, db, deps: { ...deps, certs, profiles: new t.Profiles(), defaultExpires: 100 }, ca };
+  return { home, db, deps: { ...deps, profiles: new t.Profiles() }, ca };
 }
 
 /** Rate of `fn` with `inFlight` concurrent callers (a server handles many requests at once). */

@@ -4,7 +4,25 @@
  * test), and its `kind` decides the exit code / HTTP status at each surface. Internal detail goes in
  * `cause`, never in the message.
  */
-export type ErrorKind = "usage" | "invalid" | "not-found" | "conflict" | "forbidden" | "unavailable";
+export const ERROR_KINDS = [
+  "usage",
+  "invalid",
+  "unauthenticated",
+  "forbidden",
+  "not-found",
+  "conflict",
+  "too-large",
+  "unsupported-media-type",
+  "rate-limited",
+  "unavailable",
+  "internal",
+] as const;
+
+/**
+ * What went wrong, in terms every surface can map: each surface has exactly one table from kind to its own
+ * status (CLI: adapters/cli/exit-codes.ts, HTTP: adapters/web/problem.ts, OCSP: adapters/web/ocsp-status.ts).
+ */
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** Every code with its kind and a description for docs/errors.md. */
 export const ERROR_CODES = {
@@ -38,6 +56,10 @@ export const ERROR_CODES = {
   ERR_KEY_PASSWORD_WRONG: { kind: "invalid", doc: "The private key cannot be decrypted with the given password." },
   ERR_KEY_INVALID: { kind: "invalid", doc: "A private key file cannot be read or is of an unsupported type." },
   ERR_KEY_MISMATCH: { kind: "invalid", doc: "A private key does not belong to the certificate." },
+  ERR_KEY_BACKEND: {
+    kind: "invalid",
+    doc: "A CA names a key backend (key_backend) that this installation does not know or has not configured.",
+  },
   ERR_CERT_INVALID: { kind: "invalid", doc: "A certificate cannot be parsed." },
   ERR_NOT_A_CA: { kind: "invalid", doc: "A certificate to import as a CA is not a CA certificate." },
   ERR_NO_SKI: {
@@ -99,6 +121,13 @@ export const ERROR_CODES = {
     doc: "A delta CRL was asked for, but no complete CRL of that CA and scope exists to be its base (RFC 5280 §5.2.4).",
   },
   ERR_CRL_NOT_FOUND: { kind: "not-found", doc: "No CRL of this CA and scope has been generated yet (run generate_crls on the key host)." },
+  ERR_REQUEST_NOT_FOUND: { kind: "not-found", doc: "No signing request has this id (or the actor may not view its CA)." },
+  ERR_USER_NOT_FOUND: { kind: "not-found", doc: "No user has this name." },
+  ERR_USER_NAME_TAKEN: { kind: "conflict", doc: "A user with this name exists already." },
+  ERR_AUDIT_BROKEN: {
+    kind: "invalid",
+    doc: "tsca audit --verify found the audit log's hash chain broken; the message names the first event that was changed, removed or reordered.",
+  },
   ERR_CRL_CONTENDED: {
     kind: "conflict",
     doc: "Other processes kept storing newer CRLs of the same CA and scope while this one was being made; nothing was stored, try again.",
@@ -107,9 +136,27 @@ export const ERROR_CODES = {
     kind: "unavailable",
     doc: "generate_crls or generate_ocsp_keys could not renew some CAs (key encrypted or not on this host, or a failure); it did the others and named each on stderr.",
   },
+  ERR_BAD_REQUEST: {
+    kind: "usage",
+    doc: "An HTTP request is malformed: a body that cannot be parsed, a bad URL, or a missing or invalid parameter.",
+  },
+  ERR_ROUTE_NOT_FOUND: { kind: "not-found", doc: "Nothing is served at this URL with this HTTP method." },
+  ERR_UNAUTHENTICATED: {
+    kind: "unauthenticated",
+    doc: "The HTTP request carries no valid credentials (session, API token or ACME account key) where they are required.",
+  },
+  ERR_TOO_LARGE: { kind: "too-large", doc: "An HTTP request body is larger than this endpoint accepts." },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    kind: "unsupported-media-type",
+    doc: "An HTTP request body has a content type this endpoint does not accept.",
+  },
+  ERR_RATE_LIMITED: {
+    kind: "rate-limited",
+    doc: "Too many requests from this client or for this account; wait as long as Retry-After says.",
+  },
   ERR_IO: { kind: "unavailable", doc: "A file cannot be read or written." },
   ERR_DATABASE: { kind: "unavailable", doc: "The database cannot be reached or refused the operation." },
-  ERR_INTERNAL: { kind: "unavailable", doc: "An unexpected internal error (see --traceback)." },
+  ERR_INTERNAL: { kind: "internal", doc: "An unexpected internal error, a bug (see --traceback, or the server log)." },
 } as const satisfies Record<string, { kind: ErrorKind; doc: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

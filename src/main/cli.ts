@@ -2,17 +2,13 @@
  * Composition root of the `tsca` command: the only place that knows settings, database, key store and
  * CLI together. Everything is created on first use, so `tsca -h` never touches the data directory.
  */
-import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, statSync, type Stats } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SqlCaRepository } from "../adapters/db/ca-repository.js";
-import { SqlCertificateRepository } from "../adapters/db/certificate-repository.js";
-import { SqlCrlRepository } from "../adapters/db/crl-repository.js";
 import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
-import { FileKeyStore } from "../adapters/keys/file-key-store.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
-import { SqlOcspResponderRepository } from "../adapters/db/ocsp-responder-repository.js";
-import { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";
+import { keyStoreRegistry, recoverKeyStores } from "./key-stores.js";
+import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "./composition.js";
+import { signingQueue } from "./signing-queue.js";
 import type { CliContext, CliIo, CliLaunchers, ServeOptions } from "../adapters/cli/context.js";
 import { runCli } from "../adapters/cli/program.js";
 import { dataHome, loadSettings } from "../config/settings.js";
@@ -101,23 +97,25 @@ export async function main(
     (ctx ??= (async () => {
       const settings = loadSettings();
       secureHome(settings.home, io.stderr);
-      db = await openDatabase(settings.databaseUrl);
-      const cas = new SqlCaRepository(db.db);
-      const keys = new FileKeyStore(settings.caDir);
+      const opened = (db = await openDatabase(settings.databaseUrl));
+      const ports = databasePorts(db);
+      const { cas } = ports;
+      const keys = keyStoreRegistry(settings);
       // Finish or undo CA creations a killed or failed process left half-done (see FileKeyStore).
-      if (existsSync(settings.caDir)) await keys.recover(async (serial) => (await cas.get(serial)) !== undefined);
+      if (existsSync(settings.caDir)) await recoverKeyStores(keys, async (serial) => (await cas.get(serial)) !== undefined);
+      const clock = overrides.clock ?? realClock;
+      const random = overrides.random ?? realRandom;
       return {
         settings,
-        cas,
-        certs: new SqlCertificateRepository(db.db),
-        crls: new SqlCrlRepository(db.db),
+        ...ports,
         profiles: new Profiles(settings.profiles, settings.defaultProfile),
         keys,
         ocspKeys: new FileOcspKeyStore(settings.ocspKeyDir),
-        responders: new SqlOcspResponderRepository(db.db),
-        changes: new SqlRevocationChangeFeed(db.db),
-        clock: overrides.clock ?? { now: () => new Date() },
-        random: overrides.random ?? { bytes: (n: number) => randomBytes(n) },
+        clock,
+        random,
+        defaults: defaultsFromSettings(settings),
+        caller: keyHostContext("cli", ports, clock, random),
+        signingQueue: () => signingQueue(opened, settings.databaseUrl),
       };
     })());
   try {

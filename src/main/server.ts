@@ -36,6 +36,7 @@ import { crlRoutes } from "../adapters/web/crl-routes.js";
 import { loadSettings, type Settings } from "../config/settings.js";
 import { TscaError } from "../core/errors.js";
 import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
+import { runServeWorker } from "./serve-worker.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
 
 export { createFastify };
@@ -367,6 +368,14 @@ function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
 
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = makeLogger();
+  // --worker: one signing worker, in this process (the primary when there are cluster workers).
+  const stopSigning = new AbortController();
+  const signing =
+    options.worker && cluster.isPrimary
+      ? runServeWorker(loadSettings(), logger, stopSigning.signal).catch((e: unknown) =>
+          logger.error({ err: reason(e) }, "signing worker failed"),
+        )
+      : undefined;
   try {
     if (cluster.isPrimary && options.workers > 1) await runPrimary(options, logger);
     else await runServer(options, logger);
@@ -378,6 +387,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger.flush();
     process.exit(1);
   } finally {
+    stopSigning.abort();
+    await signing;
     logger.flush();
   }
 }

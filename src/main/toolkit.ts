@@ -24,3 +24,10 @@ export { crlScope, scopeExtension } from "../core/revocation/crl-scope.js";
 export { publishCrl } from "../core/revocation/publish-crl.js";
 export { SqlCrlRepository } from "../adapters/db/crl-repository.js";
 export { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";
+// The signing queue (bench/queued-issuance.mjs).
+export { databasePorts, defaultsFromSettings, keyHostContext } from "./composition.js";
+export { keyStoreRegistry } from "./key-stores.js";
+export { signingQueue } from "./signing-queue.js";
+export { CachedKeyStoreRegistry } from "../core/issuance/cached-key-store.js";
+export { submitSigningRequest } from "../core/usecases/submit-signing-request.js";
+export { runSigningWorker } from "../core/usecases/signing-worker.js";

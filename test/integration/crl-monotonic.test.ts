@@ -16,7 +16,10 @@ import { SqlCertificateRepository } from "../../src/adapters/db/certificate-repo
 import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
 import { SqlCrlRepository } from "../../src/adapters/db/crl-repository.js";
 import { SqlRevocationChangeFeed } from "../../src/adapters/db/revocation-change-feed.js";
-import { FileKeyStore } from "../../src/adapters/keys/file-key-store.js";
+import { loadSettings } from "../../src/config/settings.js";
+import { defaultsFromSettings } from "../../src/main/composition.js";
+import { keyStoreRegistry } from "../../src/main/key-stores.js";
+import { keyHostCaller } from "../helpers/use-case-context.js";
 import type { Clock } from "../../src/core/ports/clock.js";
 import type { CrlRepository } from "../../src/core/ports/crl-repository.js";
 import { crlScope, type CrlScopeKind } from "../../src/core/revocation/crl-scope.js";
@@ -95,10 +98,12 @@ const USER = crlScope("user");
 describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards (%s)", (backend) => {
   let t: TscaEnv;
   let db: OpenDatabase | undefined;
+  /** The key host's own context on the database under test (setup opened it). */
+  const caller = (clock: Clock) => keyHostCaller(db!.db, clock);
   /** Installations made by this file's tests, removed after each. */
   const made: TscaEnv[] = [];
 
-  type Deps = Parameters<typeof dumpCrl>[0] & Parameters<typeof generateCrls>[0];
+  type Deps = Parameters<typeof dumpCrl>[1] & Parameters<typeof generateCrls>[1];
 
   /**
    * A root, an intermediate "Inter", and the use-case dependencies on the same database: `deps` for
@@ -116,14 +121,15 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     const p = pausing(crls);
     const cas = new SqlCaRepository(db.db);
     const certs = new SqlCertificateRepository(db.db);
-    const keys = new FileKeyStore(join(t.home, "ca"));
+    const keys = keyStoreRegistry({ caDir: join(t.home, "ca") });
+    const defaults = defaultsFromSettings(loadSettings({ ...t.env }));
     const changes = new SqlRevocationChangeFeed(db.db);
     return {
       ...p,
       pki,
       certs,
-      deps: (clock) => ({ cas, certs, crls: p.repo, changes, clock, keys }),
-      plainDeps: (clock) => ({ cas, certs, crls, changes, clock, keys }),
+      deps: (clock) => ({ cas, certs, crls: p.repo, changes, clock, keys, defaults }),
+      plainDeps: (clock) => ({ cas, certs, crls, changes, clock, keys, defaults }),
     };
   }
 
@@ -156,7 +162,12 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
 
     // A reads (only a is revoked) with a clock a minute behind, and waits before storing.
     const pause = pauseNextStore("user");
-    const publishing = dumpCrl(deps(clockAt(-60_000)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false });
+    const publishing = dumpCrl(caller(clockAt(-60_000)), deps(clockAt(-60_000)), {
+      ca: "Inter",
+      scope: USER,
+      expiresSeconds: 86_400,
+      delta: false,
+    });
     await reached(pause, publishing);
     // b is revoked, and another process publishes the user CRL of Inter: #n+1, listing a and b.
     tsca(t, ["revoke_cert", b!.serial, "--reason", "key_compromise"]);
@@ -182,7 +193,12 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]); // base #n+1: a
 
     const pause = pauseNextStore("user");
-    const publishing = dumpCrl(deps(clockAt(-60_000)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: true });
+    const publishing = dumpCrl(caller(clockAt(-60_000)), deps(clockAt(-60_000)), {
+      ca: "Inter",
+      scope: USER,
+      expiresSeconds: 86_400,
+      delta: true,
+    });
     await reached(pause, publishing);
     tsca(t, ["revoke_cert", b!.serial]);
     tsca(t, ["dump_crl", "--ca", "Inter", "--only-contains-user-certs"]); // #n+2: a, b
@@ -199,10 +215,15 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     const { deps, pauseNextStore, stores, pki } = await setup();
     const { n } = await numbersBefore(pki.inter, "user");
     const pause = pauseNextStore("user");
-    const behind = dumpCrl(deps(clockAt(-120_000)), { ca: "Inter", scope: USER, expiresSeconds: 3600, delta: false });
+    const behind = dumpCrl(caller(clockAt(-120_000)), deps(clockAt(-120_000)), {
+      ca: "Inter",
+      scope: USER,
+      expiresSeconds: 3600,
+      delta: false,
+    });
     await reached(pause, behind);
     // Nothing was revoked meanwhile: B's CRL lists exactly what A read, so A need not read again.
-    const ahead = await dumpCrl(deps(clockAt(0)), { ca: "Inter", scope: USER, expiresSeconds: 3600, delta: false });
+    const ahead = await dumpCrl(caller(clockAt(0)), deps(clockAt(0)), { ca: "Inter", scope: USER, expiresSeconds: 3600, delta: false });
     pause.release();
     const later = await behind;
 
@@ -220,7 +241,7 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
 
     const pause = pauseNextStore("ca");
     // Not behind: the CAs were made a moment ago, and generate_crls skips a CA that is not yet valid.
-    const generating = generateCrls(deps(clockAt(0)), {
+    const generating = generateCrls(caller(clockAt(0)), deps(clockAt(0)), {
       cas: ["Root"],
       force: true,
       expiresSeconds: 86_400,
@@ -248,9 +269,11 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
     beforeEveryStore("user", async () => {
       const now = new Date();
       await certs.revoke(serials[round++]!, { revokedAt: now, reason: "superseded", compromisedAt: null }, now);
-      await dumpCrl(plainDeps(clockAt(0)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false });
+      await dumpCrl(caller(clockAt(0)), plainDeps(clockAt(0)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false });
     });
-    await expect(dumpCrl(deps(clockAt(0)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false })).rejects.toMatchObject({
+    await expect(
+      dumpCrl(caller(clockAt(0)), deps(clockAt(0)), { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false }),
+    ).rejects.toMatchObject({
       code: "ERR_CRL_CONTENDED",
       message: 'Other processes kept storing newer user CRLs of CA "Inter" while this one was being made, so none was stored; try again.',
     });
@@ -272,7 +295,11 @@ describe.each(BACKENDS)("CRL numbers, thisUpdate and entries never go backwards 
       },
       since: base.changes.since.bind(base.changes),
     };
-    const published = await dumpCrl({ ...base, changes }, { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false });
+    const published = await dumpCrl(
+      caller(clockAt(0)),
+      { ...base, changes },
+      { ca: "Inter", scope: USER, expiresSeconds: 86_400, delta: false },
+    );
     expect(calls).toBe(2);
     expect(parseCrlText("missed", published.crl.der).listed.size).toBe(0);
 

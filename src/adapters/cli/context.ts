@@ -7,11 +7,16 @@ import type { CertificateRepository } from "../../core/ports/certificate-reposit
 import type { CrlRepository } from "../../core/ports/crl-repository.js";
 import type { Profiles } from "../../core/issuance/profiles.js";
 import type { Clock } from "../../core/ports/clock.js";
-import type { KeyStore } from "../../core/ports/key-store.js";
+import type { KeyStoreRegistry } from "../../core/ports/key-store-registry.js";
 import type { OcspKeyStore } from "../../core/ports/ocsp-key-store.js";
 import type { OcspResponderRepository } from "../../core/ports/ocsp-responder-repository.js";
 import type { RevocationChangeFeed } from "../../core/ports/revocation-change-feed.js";
 import type { Random } from "../../core/ports/random.js";
+import type { UnitOfWork } from "../../core/ports/unit-of-work.js";
+import type { SigningQueue } from "../../core/ports/signing-queue.js";
+import type { UseCaseContext } from "../../core/access/context.js";
+import type { AuditReader } from "../../core/ports/audit-log.js";
+import type { Defaults } from "../../core/usecases/defaults.js";
 
 export interface CliSettings {
   caDir: string;
@@ -38,13 +43,23 @@ export interface CliContext {
   certs: CertificateRepository;
   crls: CrlRepository;
   profiles: Profiles;
-  keys: KeyStore;
+  /** CA key stores by backend name (the CA row's key_backend). */
+  keys: KeyStoreRegistry;
   /** Delegated OCSP responders: their keys (outside CA_DIR), their rows, and the revocation change feed. */
   ocspKeys: OcspKeyStore;
   responders: OcspResponderRepository;
   changes: RevocationChangeFeed;
   clock: Clock;
   random: Random;
+  uow: UnitOfWork;
+  /** Settings-derived defaults, bound once by the composition root (core/usecases/defaults.ts). */
+  defaults: Defaults;
+  /** Who acts: the CLI user on the key host, with full rights; one request id per invocation. */
+  caller: UseCaseContext;
+  /** The audit log, read by `tsca audit` (list and verify). */
+  auditLog: AuditReader;
+  /** The signing queue's worker side (tsca worker), opened on demand; the caller closes it. */
+  signingQueue: () => SigningQueue;
 }
 
 export interface CliIo {
@@ -64,10 +79,21 @@ export interface ServeOptions {
   /** Worker processes (node:cluster); 1 = serve in this process. */
   workers: number;
   accessLog: boolean;
+  /** Run a signing worker in the server (tsca serve --worker): needs CA_DIR on this host. */
+  worker?: boolean;
 }
 
 /** Long-running commands the composition root provides without the CLI knowing the web adapter. */
 export interface CliLaunchers {
   /** Resolves when the server has shut down (SIGTERM/SIGINT). */
   serve?: (options: ServeOptions) => Promise<void>;
+}
+
+/** `[caller, ports]` for a use case `(ctx, deps, …)`: the one-liner commands use. */
+export async function withCaller<T = CliContext>(
+  context: ContextFactory,
+  pick: (c: CliContext) => T = (c) => c as unknown as T,
+): Promise<[UseCaseContext, T]> {
+  const c = await context();
+  return [c.caller, pick(c)];
 }

@@ -1,9 +1,11 @@
 /**
  * The `tsca` command line: one register function per command. Exit codes: 0 success, 2 usage error,
- * 1 any other error; errors are one sentence on stderr (stack traces only with --traceback).
+ * 1 any other error, from the one table in exit-codes.ts; errors are one sentence on stderr (stack traces
+ * only with --traceback).
  */
 import { Command, CommanderError } from "commander";
 import { ERROR_CODES, isTscaError } from "../../core/errors.js";
+import { EXIT, exitCodeOf } from "./exit-codes.js";
 import { printable } from "../../core/text/printable.js";
 import type { CliIo, CliLaunchers, ContextFactory } from "./context.js";
 import { examples, helpWidth } from "./help.js";
@@ -25,8 +27,11 @@ import { registerServe } from "./commands/serve.js";
 import { registerDumpCrl } from "./commands/dump-crl.js";
 import { registerGenerateCrls } from "./commands/generate-crls.js";
 import { registerRevokeCa } from "./commands/revoke-ca.js";
+import { registerWorker } from "./commands/worker.js";
+import { registerSubmitRequest } from "./commands/submit-request.js";
+import { registerAudit } from "./commands/audit.js";
 
-export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+export { EXIT };
 
 /** What `tsca -h` says about the installation; the composition root knows it (from the settings' rules). */
 export interface HelpContext {
@@ -88,6 +93,10 @@ const COMMAND_GROUPS: Record<string, string> = {
   generate_crls: "CRLs, OCSP and the server:",
   generate_ocsp_keys: "CRLs, OCSP and the server:",
   serve: "CRLs, OCSP and the server:",
+  audit: "Users and audit:",
+  submit_request: "Signing queue:",
+  request_status: "Signing queue:",
+  worker: "Signing queue:",
 };
 
 export function buildProgram(
@@ -129,6 +138,8 @@ export function buildProgram(
     ...[registerRevokeCa, registerDumpCrl, registerGenerateCrls],
   ];
   commands.push(registerGenerateOcspKeys);
+  commands.push(registerSubmitRequest, registerWorker);
+  commands.push(registerAudit);
   for (const register of commands) register(program, context, io);
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {
@@ -187,15 +198,15 @@ export async function runCli(
       const command = argv.find((a) => !a.startsWith("-"));
       const known = command !== undefined && program.commands.some((c) => c.name() === command || c.aliases().includes(command));
       io.stderr.write(`Error: ${usageLine(e.message)} (see tsca ${known ? `${printable(command)} ` : ""}-h)\n`);
-      return EXIT.usage;
+      return exitCodeOf(ERROR_CODES.ERR_USAGE.kind);
     }
     if (isTscaError(e)) {
       io.stderr.write(`Error: ${printable(e.message)}\n`);
       if (traceback) io.stderr.write(`${e.code}\n${String(e.stack)}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ""}\n`);
-      return ERROR_CODES[e.code].kind === "usage" ? EXIT.usage : EXIT.error;
+      return exitCodeOf(e.kind);
     }
     io.stderr.write(`Error: Internal error: ${oneLine((e as Error)?.message ?? String(e))}\n`);
     if (traceback) io.stderr.write(`${String((e as Error)?.stack)}\n`);
-    return EXIT.error;
+    return exitCodeOf(ERROR_CODES.ERR_INTERNAL.kind);
   }
 }

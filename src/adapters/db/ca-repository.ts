@@ -1,4 +1,5 @@
 /** CAs in SQL through Kysely; the same queries serve SQLite and PostgreSQL. */
+import type { KeyOptions } from "../../core/ports/key-store-registry.js";
 import type { Kysely, Selectable } from "kysely";
 import { TscaError } from "../../core/errors.js";
 import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
@@ -25,6 +26,7 @@ function toRow(ca: CertificateAuthority): CertificateAuthorityTable {
     key_type: ca.keyType,
     signature_hash: ca.signatureHash,
     key_backend: ca.keyBackend,
+    key_options: JSON.stringify(ca.keyOptions),
     key_ref: ca.keyRef,
     key_encrypted: ca.keyEncrypted ? 1 : 0,
     der: ca.der,
@@ -58,6 +60,7 @@ function fromRow(r: Selectable<CertificateAuthorityTable>): CertificateAuthority
     keyType: r.key_type as KeyType,
     signatureHash: r.signature_hash as HashAlgorithm | null,
     keyBackend: r.key_backend,
+    keyOptions: JSON.parse(r.key_options) as KeyOptions,
     keyRef: r.key_ref,
     keyEncrypted: Boolean(r.key_encrypted),
     der: Buffer.from(r.der),

@@ -61,7 +61,9 @@ export class SqlCertificateRepository implements CertificateRepository {
   private readonly writer = new GroupCommit<IssuedCertificate>((certs) => this.write(certs));
 
   insert(certs: IssuedCertificate[]): Promise<void> {
-    return certs.length ? this.writer.add(certs) : Promise.resolve();
+    if (!certs.length) return Promise.resolve();
+    // Inside a unit of work the transaction is the group already (SqlUnitOfWork groups units): write now.
+    return this.db.isTransaction ? this.write(certs) : this.writer.add(certs);
   }
 
   private async write(certs: IssuedCertificate[]): Promise<void> {

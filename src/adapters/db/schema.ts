@@ -13,7 +13,7 @@ export interface CertificateAuthorityTable {
   signature_hash: string | null;
   key_backend: string;
   /** Per-backend options (JSON object, migration 0009). */
-  key_options?: string;
+  key_options: string;
   key_ref: string;
   key_encrypted: number;
   der: Buffer;

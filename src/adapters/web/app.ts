@@ -1,7 +1,9 @@
 /**
  * The HTTP application of `tsca serve`, built without listening (DESIGN: `buildApp(deps)` separate from
  * `listen()`), so tests can `inject()` requests and the composition root decides where to listen.
- * One plugin per surface: OCSP here, CRLs and CA certificates in crl-routes.ts, plus /healthz.
+ * One plugin per surface: OCSP here, CRLs and CA certificates in crl-routes.ts, plus /healthz. Errors of
+ * every plugin are answered through problem.ts (problem+json, RFC 9457) — the error and not-found handler
+ * set here, before any plugin — except OCSP's, which answers in OCSP (ocsp-status.ts).
  *
  * Request logging is off unless asked for: at OCSP volumes a log line per request would cost more than the
  * answer. Errors, warnings and the access log (when on) are structured pino lines without secrets: no
@@ -13,6 +15,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { HttpLimits } from "./http-limits.js";
+import { frameworkErrorHandler, useProblemDetails } from "./problem.js";
 import { ocspRoutes, type OcspService } from "./ocsp-routes.js";
 
 export interface Health {
@@ -27,7 +30,10 @@ export interface WebDeps {
   health: () => Health;
   accessLog: boolean;
   limits: HttpLimits;
-  /** Further surfaces (the CRL plugin) registered by the composition root. */
+  /**
+   * Further surfaces (the CRL plugin) from the composition root, each registered as its own encapsulated
+   * Fastify plugin: what one sets up (content-type parsers, hooks) does not reach the others.
+   */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
@@ -51,6 +57,8 @@ export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits): Fa
     return503OnClosing: true,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
+    // A URL that does not decode, or a parameter over maxParamLength, is problem+json too (problem.ts).
+    frameworkErrors: frameworkErrorHandler,
   }) as unknown as FastifyInstance;
   // Node closes connections beyond the cap as soon as it accepts them; the kept ones are served as usual.
   app.server.maxConnections = limits.maxConnections;
@@ -66,6 +74,7 @@ export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits): Fa
 
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger, deps.limits);
+  useProblemDetails(app);
   if (deps.accessLog)
     app.addHook("onResponse", async (req, reply) => {
       req.log.info(
@@ -86,6 +95,6 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       .send({ status: h.ok ? "ok" : "unavailable", ...h.detail });
   });
   await app.register(ocspRoutes, { ocsp: deps.ocsp });
-  for (const plugin of deps.plugins ?? []) await plugin(app);
+  for (const plugin of deps.plugins ?? []) await app.register(async (instance) => plugin(instance));
   return app;
 }

@@ -29,12 +29,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
-import { isTscaError, type ErrorKind } from "../../core/errors.js";
+import { TscaError, isTscaError } from "../../core/errors.js";
 import type { CaRepository } from "../../core/ports/ca-repository.js";
 import type { CrlRepository, StoredCrl } from "../../core/ports/crl-repository.js";
 import { crlScope, type CrlScope } from "../../core/revocation/crl-scope.js";
 import { sanitizeSerial } from "../../core/issuance/serial.js";
 import { toPem } from "../../core/x509/pem.js";
+import { sendProblem, toTscaError } from "./problem.js";
 
 export interface CrlRoutesOptions {
   crls: CrlRepository;
@@ -59,23 +60,10 @@ interface CacheEntry {
   until: number;
   /** `generation()` when the value was read (CRLs only). */
   generation?: number;
-  value: Promise<Served | undefined>;
+  value: Promise<Lookup>;
   /** The last value actually read, kept to answer while the database is unavailable. */
-  read?: Served;
+  read?: Lookup;
 }
-
-/** HTTP status per error kind (docs/errors.md). */
-const STATUS: Record<ErrorKind, number> = {
-  usage: 400,
-  invalid: 400,
-  "not-found": 404,
-  conflict: 409,
-  forbidden: 403,
-  unavailable: 503,
-};
-
-/** Seconds a client is asked to wait after a 503 (RFC 9110 §10.2.3); about one database timeout. */
-const RETRY_AFTER_SECONDS = 5;
 
 /** How long a stale value served during a database failure is kept before the database is asked again. */
 const STALE_RETRY_MS = 1_000;
@@ -91,13 +79,15 @@ const MISSING: Record<ScopeName, { complete: string; delta: string }> = {
   ca: { complete: "CA", delta: "dump_crl --delta --only-contains-ca-certs" },
 };
 
-function problem(reply: FastifyReply, status: number, title: string, detail: string, code?: string): FastifyReply {
-  return reply
-    .code(status)
-    .header("content-type", "application/problem+json")
-    .header("cache-control", "no-store")
-    .send(JSON.stringify({ type: "about:blank", title, status, detail, ...(code ? { code } : {}) }));
-}
+/** What a lookup found: a CRL or CA certificate, no CA of that serial, or a CA without such a CRL. */
+const NO_CA = "no-ca";
+type Lookup = Served | typeof NO_CA | undefined;
+
+const unknownCa = (hex: string): TscaError => new TscaError("ERR_CA_NOT_FOUND", `No CA has the serial ${hex}.`, { fields: { ca: hex } });
+
+/** `?encoding=` other than PEM or DER. */
+const badEncoding = (): TscaError =>
+  new TscaError("ERR_INVALID_ARGUMENT", "The encoding must be PEM or DER.", { fields: { parameter: "encoding" } });
 
 function fromCrl(ca: CertificateAuthority, scopeName: string, crl: StoredCrl): Served {
   return {
@@ -128,7 +118,7 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
    * Single-flight cached lookup: concurrent misses share one query; failures are not cached, but while the
    * database is unavailable the value read last is served as long as it is still valid.
    */
-  function cached(key: string, load: () => Promise<Served | undefined>, crl = false): Promise<Served | undefined> {
+  function cached(key: string, load: () => Promise<Lookup>, crl = false): Promise<Lookup> {
     const t = now().getTime();
     const generation = crl ? opts.generation?.() : undefined;
     const hit = cache.get(key);
@@ -139,11 +129,12 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
       (v) => {
         entry.read = v;
         // Never keep a CRL in memory past its nextUpdate: a newer one is (or should be) stored by then.
-        if (v?.nextUpdate) entry.until = Math.min(entry.until, Math.max(v.nextUpdate.getTime(), t + 1000));
+        if (typeof v === "object" && v.nextUpdate) entry.until = Math.min(entry.until, Math.max(v.nextUpdate.getTime(), t + 1000));
         return v;
       },
       (e: unknown) => {
-        const stillValid = previous && (!previous.nextUpdate || previous.nextUpdate.getTime() > now().getTime());
+        const stillValid =
+          previous && (typeof previous !== "object" || !previous.nextUpdate || previous.nextUpdate.getTime() > now().getTime());
         if (stillValid && isTscaError(e) && e.kind === "unavailable") {
           entry.until = t + STALE_RETRY_MS;
           return previous;
@@ -157,18 +148,15 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
     return entry.value;
   }
 
-  /** A failed lookup as problem+json; the detail is the error's one sentence, never a driver message. */
+  /**
+   * A failed lookup as problem+json (problem.ts: 503 with Retry-After for an outage); the detail is the
+   * error's one sentence, never a driver message, which goes to the log.
+   */
   function failed(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
-    if (isTscaError(e)) {
-      const status = STATUS[e.kind];
-      if (status === 503) {
-        request.log.debug({ code: e.code, err: (e.cause as Error | undefined)?.message }, "CRL route: database unavailable");
-        reply.header("retry-after", String(RETRY_AFTER_SECONDS));
-      }
-      return problem(reply, status, status === 503 ? "Service Unavailable" : "Error", e.message, e.code);
-    }
-    request.log.error({ err: e }, "CRL route failed");
-    return problem(reply, 500, "Internal Server Error", "An unexpected error occurred.", "ERR_INTERNAL");
+    const error = toTscaError(e);
+    if (error.code === "ERR_INTERNAL") request.log.error({ err: e }, "CRL route failed");
+    else request.log.debug({ code: error.code, err: (error.cause as Error | undefined)?.message }, "CRL route: lookup failed");
+    return sendProblem(reply, error);
   }
 
   const caBySerial = async (hex: string): Promise<CertificateAuthority | undefined> => {
@@ -199,15 +187,15 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
     (scopeName: ScopeName, kind: "complete" | "delta") =>
     async (request: FastifyRequest<{ Params: { ca: string } }>, reply: FastifyReply) => {
       const pem = wantsPem(request);
-      if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
+      if (pem === undefined) return sendProblem(reply, badEncoding());
       const hex = request.params.ca;
-      let served: Served | undefined;
+      let served: Lookup;
       try {
         served = await cached(
           `crl:${scopeName}:${kind}:${hex.toUpperCase()}`,
           async () => {
             const ca = await caBySerial(hex);
-            if (!ca) return undefined;
+            if (!ca) return NO_CA;
             const crl = await opts.crls.latest(ca.serial, SCOPES[scopeName], kind);
             return crl ? fromCrl(ca, kind === "delta" ? `${scopeName}-delta` : scopeName, crl) : undefined;
           },
@@ -216,15 +204,17 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
       } catch (e) {
         return failed(request, reply, e);
       }
+      if (served === NO_CA) return sendProblem(reply, unknownCa(hex));
       if (!served)
-        return problem(
+        return sendProblem(
           reply,
-          404,
-          "Not Found",
-          kind === "delta"
-            ? `No ${MISSING[scopeName].complete} delta CRL has been generated for CA ${hex} (${MISSING[scopeName].delta} on the key host).`
-            : `No ${MISSING[scopeName].complete} CRL has been generated for CA ${hex} (run generate_crls on the key host).`,
-          "ERR_CRL_NOT_FOUND",
+          new TscaError(
+            "ERR_CRL_NOT_FOUND",
+            kind === "delta"
+              ? `No ${MISSING[scopeName].complete} delta CRL has been generated for CA ${hex} (${MISSING[scopeName].delta} on the key host).`
+              : `No ${MISSING[scopeName].complete} CRL has been generated for CA ${hex} (run generate_crls on the key host).`,
+            { fields: { ca: hex, scope: scopeName, crl: kind } },
+          ),
         );
       return send(request, reply, served, pem, "application/pkix-crl");
     };
@@ -239,10 +229,10 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
 
   app.get("/issuer/:file", async (request: FastifyRequest<{ Params: { file: string } }>, reply) => {
     const m = /^([0-9A-Fa-f:]+)\.(der|pem|crt|cer)$/.exec(request.params.file);
-    if (!m) return problem(reply, 404, "Not Found", "CA certificates are served at /issuer/<CA serial in hex>.der.", "ERR_CA_NOT_FOUND");
+    if (!m) return sendProblem(reply, new TscaError("ERR_CA_NOT_FOUND", "CA certificates are served at /issuer/<CA serial in hex>.der."));
     const pem = m[2] === "pem" || wantsPem(request);
-    if (pem === undefined) return problem(reply, 400, "Bad Request", "The encoding must be PEM or DER.", "ERR_INVALID_ARGUMENT");
-    let served: Served | undefined;
+    if (pem === undefined) return sendProblem(reply, badEncoding());
+    let served: Lookup;
     try {
       served = await cached(`ca:${m[1]!.toUpperCase()}`, async () => {
         const ca = await caBySerial(m[1]!);
@@ -251,7 +241,7 @@ export async function crlRoutes(app: FastifyInstance, opts: CrlRoutesOptions): P
     } catch (e) {
       return failed(request, reply, e);
     }
-    if (!served) return problem(reply, 404, "Not Found", `No CA has the serial ${m[1]}.`, "ERR_CA_NOT_FOUND");
+    if (!served || served === NO_CA) return sendProblem(reply, unknownCa(m[1]!));
     return send(request, reply, served, pem, "application/pkix-cert");
   });
 }

@@ -11,11 +11,13 @@
  * status, and many do not read a body of any other HTTP status. Bad input of any kind — too large, not
  * base64, not DER — is malformedRequest, never a crash or an HTML error page.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { OcspAnswer } from "../../core/revocation/ocsp-responder.js";
 import { OCSP_ERROR_RESPONSES } from "../../core/revocation/ocsp-response.js";
 import { MAX_OCSP_REQUEST_BYTES } from "../../core/revocation/ocsp-request.js";
 import type { OcspScope } from "../../core/ports/ocsp-status-repository.js";
+import { ocspStatusOf } from "./ocsp-status.js";
+import { toTscaError } from "./problem.js";
 
 export interface OcspService {
   /** The answer from memory for a cacheable DER request, synchronously; undefined when not there. */
@@ -112,11 +114,13 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
   }
 
   // Anything that goes wrong before or inside a handler (body too large, a broken connection, a bug) is
-  // still an OCSP answer: malformedRequest for the client's fault, internalError for ours.
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const clientFault = (err.statusCode ?? 500) < 500;
-    if (!clientFault) req.log.error({ err }, "OCSP handler failed");
+  // still an OCSP answer, through the one kind → OCSP status table (ocsp-status.ts): malformedRequest for
+  // the client's fault, tryLater for an outage, internalError for ours. This plugin's own handler, so the
+  // application's problem+json handler (problem.ts) never answers an OCSP client.
+  app.setErrorHandler((err: unknown, req, reply) => {
+    const e = toTscaError(err);
+    if (e.code === "ERR_INTERNAL") req.log.error({ err }, "OCSP handler failed");
     reply.code(200).header("content-type", CONTENT_TYPE).header("cache-control", "no-store");
-    return reply.send(clientFault ? OCSP_ERROR_RESPONSES.malformedRequest : OCSP_ERROR_RESPONSES.internalError);
+    return reply.send(OCSP_ERROR_RESPONSES[ocspStatusOf(e.kind)]);
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { HashAlgorithm, KeyType } from "../x509/algorithms.js";
 import type { ExtraRuleSet } from "../issuance/lint-rule-sets.js";
+import type { KeyOptions } from "../ports/key-store-registry.js";
 
 export interface CertificateAuthority {
   serial: string;
@@ -21,7 +22,9 @@ export interface CertificateAuthority {
   keyType: KeyType;
   /** Hash used when this CA signs; null for EdDSA keys. */
   signatureHash: HashAlgorithm | null;
+  /** The key store that holds its key, by registry name ("file", "pkcs11"), and that store's options for it. */
   keyBackend: string;
+  keyOptions: KeyOptions;
   keyRef: string;
   keyEncrypted: boolean;
   der: Buffer;

@@ -82,7 +82,7 @@ const DEFINITE_REFUSAL: ReadonlySet<ErrorKind> = new Set(["usage", "invalid", "n
  *   and removes it if not. The user gets ERR_IO/ERR_DATABASE saying so, never "Internal error".
  */
 export async function storeNewCa(
-  cas: CaRepository,
+  cas: Pick<CaRepository, "insert">,
   pending: PendingKey,
   build: () => Promise<CertificateAuthority> | CertificateAuthority,
 ): Promise<CertificateAuthority> {

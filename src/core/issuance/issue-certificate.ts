@@ -12,7 +12,7 @@ import type { KeyType } from "../x509/algorithms.js";
 import { EXTENDED_KEY_USAGES } from "../x509/oids.js";
 import { endEntityExtensions, type ExtensionOverrides } from "./end-entity-extensions.js";
 import type { PreparedIssuer } from "./issuer.js";
-import { assertLintClean } from "./lint.js";
+import { lintForSigning } from "./linted-tbs.js";
 import { mergeRuleSets } from "./lint-rule-sets.js";
 import { assertWithinNameConstraints, commonNameAsGeneralName, constrainedNames } from "./name-constraints-check.js";
 import { normaliseNames } from "./normalise-names.js";
@@ -110,23 +110,14 @@ export async function issueCertificate(issuer: PreparedIssuer, r: IssueRequest):
     sans,
     o: r.overrides,
   });
-  assertLintClean(
-    {
-      serial: r.serial,
-      notBefore,
-      notAfter,
-      subject,
-      keyType: r.keyType,
-      extensions,
-      signature: { issuerKeyType: ca.keyType, issuerCurve: issuer.curve, hash: issuer.hash },
-    },
+  // Lint on the exact fields that are encoded and signed (linted-tbs.ts); only the token reaches the signer.
+  const linted = lintForSigning(
+    { serial: r.serial, issuer: issuer.issuerDer, subject: encodeName(subject), notBefore, notAfter, spki: r.spki, extensions },
+    { kind: "end-entity" },
+    { keyType: issuer.signer.keyType, curve: issuer.curve, hash: issuer.hash },
     mergeRuleSets(issuer.lintRuleSets, r.profile.lintRuleSets),
   );
-  const der = await signCertificate(
-    { serial: r.serial, issuer: issuer.issuerDer, subject: encodeName(subject), notBefore, notAfter, spki: r.spki, extensions },
-    issuer.signer,
-    issuer.hash,
-  );
+  const der = await signCertificate(linted, issuer.signer);
   return {
     serial: r.serial,
     caSerial: ca.serial,

@@ -8,7 +8,7 @@ import { caStatus, type CertificateAuthority } from "../ca/certificate-authority
 import { findCa } from "../ca/find-ca.js";
 import { ancestry, assertUsable } from "../ca/hierarchy.js";
 import type { CaRepository } from "../ports/ca-repository.js";
-import type { KeyStore } from "../ports/key-store.js";
+import type { KeyStoreRegistry } from "../ports/key-store-registry.js";
 import type { Signer } from "../ports/signer.js";
 import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
 import { makeExtension, type Extension } from "../x509/extensions/extension.js";
@@ -18,6 +18,7 @@ import { findExtension } from "../x509/extensions/registry.js";
 import { curveOfOid, type EllipticCurve, type HashAlgorithm } from "../x509/algorithms.js";
 import type { ExtraRuleSet } from "./lint-rule-sets.js";
 import type { ConstraintSource } from "./name-constraints-check.js";
+import { loadCaSigner } from "./ca-signer.js";
 
 export interface PreparedIssuer {
   ca: CertificateAuthority;
@@ -45,7 +46,7 @@ export async function defaultCa(cas: CaRepository, configured: string | undefine
 }
 
 export async function prepareIssuer(
-  deps: { cas: CaRepository; keys: KeyStore },
+  deps: { cas: CaRepository; keys: KeyStoreRegistry },
   ca: CertificateAuthority,
   password: string | undefined,
   now: Date,
@@ -53,10 +54,9 @@ export async function prepareIssuer(
   const all = new Map((await deps.cas.list()).map((c) => [c.serial, c]));
   const chain = ancestry(ca, (s) => all.get(s));
   assertUsable(chain, now, "Certificate authority", "ERR_CA_UNUSABLE");
-  const signer = await deps.keys.load(ca.keyRef, password);
+  // The store the CA row names (key_backend, key_options); the key is checked against the certificate there.
+  const signer = await loadCaSigner(deps.keys, ca, password);
   const cert = parseCertificate(ca.der);
-  if (!signer.spki.equals(cert.spki))
-    throw new TscaError("ERR_KEY_MISMATCH", `The private key of "${ca.name}" does not belong to its certificate.`);
   const constraints: ConstraintSource[] = [];
   for (const c of chain) {
     const nc = findExtension(parseCertificate(c.der).extensions, nameConstraints);

@@ -15,7 +15,8 @@ import { keyUsage } from "../x509/extensions/key-usage.js";
 import { ocspNoCheck } from "../x509/extensions/tls-feature.js";
 import { decodeName, encodeName, OID_COMMON_NAME, type Name } from "../x509/name.js";
 import type { PreparedIssuer } from "./issuer.js";
-import type { CertificateToSign } from "./sign-certificate.js";
+import { lintForSigning, type CertificateToSign } from "./linted-tbs.js";
+import { signCertificate } from "./sign-certificate.js";
 
 export const OCSP_RESPONDER_COMMON_NAME = "OCSP responder";
 
@@ -55,4 +56,25 @@ export function ocspResponderCertificate(
       issuer.aki,
     ],
   };
+}
+
+/**
+ * Make and sign the responder certificate: linted as a delegated responder (OCSPSigning, ocsp-nocheck,
+ * digitalSignature, not a CA, inside the CA's validity) with the CA's rule sets, then signed by the CA.
+ */
+export async function signOcspResponderCertificate(
+  issuer: PreparedIssuer,
+  responder: { serial: string; spki: Buffer },
+  now: Date,
+  validityDays: number,
+): Promise<{ der: Buffer; subjectName: Name; notBefore: Date; notAfter: Date }> {
+  const { subjectName, ...tbs } = ocspResponderCertificate(issuer, responder, now, validityDays);
+  const linted = lintForSigning(
+    tbs,
+    { kind: "ocsp-responder", issuer: { notBefore: issuer.ca.notBefore, notAfter: issuer.ca.notAfter } },
+    { keyType: issuer.signer.keyType, curve: issuer.curve, hash: issuer.hash },
+    issuer.lintRuleSets ?? [],
+  );
+  const der = await signCertificate(linted, issuer.signer);
+  return { der, subjectName, notBefore: tbs.notBefore, notAfter: tbs.notAfter };
 }

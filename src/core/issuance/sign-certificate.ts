@@ -1,20 +1,27 @@
 /**
- * The one place that signs certificates: it encodes the TBSCertificate, asks the Signer for a signature
- * and assembles the result (RFC 5280 §4.1). Every certificate tsca makes — CAs and end entities — goes
- * through here, so algorithm identifiers in TBS and outer structure always agree (§4.1.1.2).
+ * The one place that signs certificates (RFC 5280 §4.1). It takes only a LintedTbs — a TBSCertificate that
+ * lint has passed (linted-tbs.ts) — so every certificate tsca makes, CAs, OCSP responders and end
+ * entities alike, is linted before it is signed; anything else is refused at run time too. The signature
+ * algorithm in the TBS was chosen for the signing key, so the signer must be of that key type and the
+ * outer algorithm repeats the inner one (§4.1.1.2).
  */
+import { TscaError } from "../errors.js";
 import type { Signer } from "../ports/signer.js";
-import { signatureAlgorithmIdentifier, type HashAlgorithm } from "../x509/algorithms.js";
-import { assembleCertificate, encodeTbsCertificate, type TbsFields } from "../x509/certificate.js";
+import { assembleCertificate } from "../x509/certificate.js";
+import { isLintedTbs, type LintedTbs } from "./linted-tbs.js";
 
-/** The TBSCertificate fields; the signature algorithm follows from the signer and hash. */
-export type CertificateToSign = Omit<TbsFields, "signatureAlgorithm">;
+export type { CertificateToSign } from "./linted-tbs.js";
 
-export async function signCertificate(cert: CertificateToSign, signer: Signer, hash: HashAlgorithm | undefined): Promise<Buffer> {
-  const algorithm = signatureAlgorithmIdentifier(signer.keyType, hash);
-  const tbs = encodeTbsCertificate({ ...cert, signatureAlgorithm: algorithm });
-  const signature = await signer.sign(tbs, hash);
-  return assembleCertificate(tbs, algorithm, signature);
+export async function signCertificate(linted: LintedTbs, signer: Signer): Promise<Buffer> {
+  if (!isLintedTbs(linted)) throw new TscaError("ERR_LINT", "Refused: a certificate can only be signed after lint.");
+  if (signer.keyType !== linted.signing.keyType)
+    throw new TscaError(
+      "ERR_KEY_MISMATCH",
+      `The signing key is ${signer.keyType}, but the certificate was prepared for a ${linted.signing.keyType} key.`,
+    );
+  const tbs = linted.tbs;
+  const signature = await signer.sign(tbs, linted.signing.hash);
+  return assembleCertificate(tbs, linted.signatureAlgorithm, signature);
 }
 
 /** Whole seconds: X.509 times have no fraction (RFC 5280 §4.1.2.5.1/.2). */

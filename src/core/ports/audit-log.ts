@@ -27,9 +27,16 @@ export interface AuditEvent extends AuditEventInput {
   hash: string;
 }
 
+export interface TimedAuditEvent {
+  event: AuditEventInput;
+  time: Date;
+}
+
 export interface AuditLog {
   /** Append an event at `time`; inside a unit of work it commits or rolls back with the change. */
   append(event: AuditEventInput, time: Date): Promise<void>;
+  /** Append several events in order, as one step of the chain's head (a batch, a group of units of work). */
+  appendMany(entries: readonly TimedAuditEvent[]): Promise<void>;
 }
 
 export interface AuditFilter {

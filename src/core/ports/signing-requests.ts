@@ -45,7 +45,20 @@ export interface NewSigningRequest {
   requestId: string;
 }
 
+/**
+ * What the worker decided for one claimed request: issued (with the certificate's serial), failed (the
+ * request's own fault: bad CSR, lint, name constraints; final), or retry (the worker's or the database's
+ * trouble: stays pending, its attempts counted).
+ */
+export type SigningRequestOutcome =
+  | { id: string; status: "issued"; certificateSerial: string }
+  | { id: string; status: "failed"; errorCode: string; errorMessage: string }
+  | { id: string; status: "retry" };
+
 export interface SigningRequestRepository {
+  /** Store a new pending request; on PostgreSQL the workers are notified when the transaction commits. */
   insert(req: NewSigningRequest, now: Date): Promise<void>;
   get(id: string): Promise<SigningRequest | undefined>;
+  /** Record the outcomes of claimed requests (inside the claim's transaction). */
+  complete(outcomes: SigningRequestOutcome[], now: Date): Promise<void>;
 }

@@ -3,7 +3,10 @@ import { TscaError } from "../errors.js";
 import type { IssuedCertificate } from "../certificates/certificate.js";
 import { findCertificate } from "../certificates/find-certificate.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
-import type { Clock } from "../ports/clock.js";
+import type { CaRepository } from "../ports/ca-repository.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { UseCaseContext } from "../access/context.js";
+import { auditEvent, guardChange } from "../access/guard.js";
 
 /** `mail@host` or `Name <mail@host>`. */
 export function parseWatcher(input: string): string {
@@ -22,12 +25,20 @@ export function mergeWatchers(current: string[], add: string[], remove: string[]
   return out;
 }
 
+/** Who is told about a certificate is part of issuing it: the `sign` grant on its CA. */
 export async function certWatchers(
-  deps: { certs: CertificateRepository; clock: Clock },
+  ctx: UseCaseContext,
+  deps: { certs: CertificateRepository; cas: CaRepository; uow: UnitOfWork },
   req: { cert: string; add: string[]; remove: string[] },
 ): Promise<IssuedCertificate> {
   const cert = await findCertificate(deps.certs, req.cert);
+  const ca = await deps.cas.get(cert.caSerial);
+  await guardChange(ctx, "sign", { serial: cert.caSerial, ...(ca ? { name: ca.name } : {}) }, "cert.watchers", `cert:${cert.serial}`);
   const watchers = mergeWatchers(cert.watchers, req.add.map(parseWatcher), req.remove.map(parseWatcher));
-  await deps.certs.setWatchers(cert.serial, watchers, deps.clock.now());
+  const now = ctx.clock.now();
+  await deps.uow.run(async (tx) => {
+    await tx.certs.setWatchers(cert.serial, watchers, now);
+    await tx.audit.append(auditEvent(ctx, "cert.watchers", `cert:${cert.serial}`, { watchers }), now);
+  });
   return (await deps.certs.get(cert.serial))!;
 }

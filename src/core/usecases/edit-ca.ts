@@ -11,7 +11,9 @@ import type { ExtraRuleSet } from "../issuance/lint-rule-sets.js";
 import { curveOfOid } from "../x509/algorithms.js";
 import { parseCertificate } from "../x509/certificate.js";
 import type { CaRepository, CaUpdate } from "../ports/ca-repository.js";
-import type { Clock } from "../ports/clock.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { UseCaseContext } from "../access/context.js";
+import { auditEvent, guardChange } from "../access/guard.js";
 import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
 
 export interface EditCaRequest {
@@ -30,8 +32,13 @@ export interface EditCaRequest {
   lintRuleSets?: ExtraRuleSet[];
 }
 
-export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: EditCaRequest): Promise<CertificateAuthority> {
+export async function editCa(
+  ctx: UseCaseContext,
+  deps: { cas: CaRepository; uow: UnitOfWork },
+  req: EditCaRequest,
+): Promise<CertificateAuthority> {
   const ca = await findCa(deps.cas, req.ca);
+  await guardChange(ctx, "edit", ca, "ca.edit", `ca:${ca.serial}`);
   const patch: CaUpdate = {};
   if (req.name !== undefined) {
     assertCaName(req.name);
@@ -54,6 +61,10 @@ export async function editCa(deps: { cas: CaRepository; clock: Clock }, req: Edi
     assertSigningHashAllowed(req.lintRuleSets, ca.keyType, curveOfOid(parseCertificate(ca.der).curveOid), ca.signatureHash ?? undefined);
     patch.lintRuleSets = req.lintRuleSets;
   }
-  await deps.cas.update(ca.serial, patch, deps.clock.now());
+  const now = ctx.clock.now();
+  await deps.uow.run(async (tx) => {
+    await tx.cas.update(ca.serial, patch, now);
+    await tx.audit.append(auditEvent(ctx, "ca.edit", `ca:${ca.serial}`, { changed: Object.keys(patch).sort() }), now);
+  });
   return (await deps.cas.get(ca.serial))!;
 }

@@ -22,14 +22,17 @@
  * failure while signing) is reported as skipped or failed, and the others are still done; the caller
  * turns any such outcome into a non-zero exit. With exactly one CA named, a password may be given.
  */
+import type { UseCaseContext } from "../access/context.js";
+import { guardKeyHost } from "../access/guard.js";
+import type { Defaults } from "./defaults.js";
 import { TscaError, isTscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
 import { unusableReason, usableCas } from "../ca/usable-cas.js";
 import type { StoredCrl } from "../ports/crl-repository.js";
-import type { KeyStore } from "../ports/key-store.js";
+import type { KeyStoreRegistry } from "../ports/key-store-registry.js";
+import { loadCaSigner } from "../issuance/ca-signer.js";
 import type { RevocationChangeFeed } from "../ports/revocation-change-feed.js";
-import type { Signer } from "../ports/signer.js";
 import { crlScope, type CrlScope } from "../revocation/crl-scope.js";
 import { freshestCrlExtension, publishCrl, type CrlDeps } from "../revocation/publish-crl.js";
 import { parseCrl } from "../x509/crl.js";
@@ -40,12 +43,16 @@ export interface GenerateCrlsRequest {
   cas: string[];
   force: boolean;
   password?: string;
-  /** CRL validity, and how long before nextUpdate a CRL is renewed (seconds). */
-  expiresSeconds: number;
-  renewalSeconds: number;
+  /** CRL validity, and how long before nextUpdate a CRL is renewed (seconds); undefined: Defaults. */
+  expiresSeconds?: number;
+  renewalSeconds?: number;
 }
 
-export type GenerateCrlsDeps = CrlDeps & { keys: KeyStore; changes: Pick<RevocationChangeFeed, "latest" | "since"> };
+export type GenerateCrlsDeps = CrlDeps & {
+  keys: KeyStoreRegistry;
+  changes: Pick<RevocationChangeFeed, "latest" | "since">;
+  defaults: Pick<Defaults, "crlExpiresSeconds" | "crlRenewalSeconds">;
+};
 
 export type CrlOutcome =
   | { ca: CertificateAuthority; scope: CrlScope; delta: boolean; status: "generated"; crl: StoredCrl; entryCount: number }
@@ -125,7 +132,7 @@ async function deltaDue(
   deps: GenerateCrlsDeps,
   ca: CertificateAuthority,
   base: StoredCrl | undefined,
-  req: GenerateCrlsRequest,
+  req: Required<Pick<GenerateCrlsRequest, "force" | "renewalSeconds">>,
   now: Date,
   changed: (seq: number | null) => Promise<Changes>,
 ) {
@@ -141,7 +148,13 @@ async function deltaDue(
   return { due, delta };
 }
 
-export async function generateCrls(deps: GenerateCrlsDeps, req: GenerateCrlsRequest): Promise<CrlOutcome[]> {
+export async function generateCrls(ctx: UseCaseContext, deps: GenerateCrlsDeps, request: GenerateCrlsRequest): Promise<CrlOutcome[]> {
+  await guardKeyHost(ctx, "crl.publish", "crls");
+  const req = {
+    ...request,
+    expiresSeconds: request.expiresSeconds ?? deps.defaults.crlExpiresSeconds,
+    renewalSeconds: request.renewalSeconds ?? deps.defaults.crlRenewalSeconds,
+  };
   if (req.password !== undefined && req.cas.length !== 1)
     throw new TscaError("ERR_INVALID_ARGUMENT", "A password can only be given when exactly one CA is named.");
   const now = deps.clock.now();
@@ -198,7 +211,7 @@ export async function generateCrls(deps: GenerateCrlsDeps, req: GenerateCrlsRequ
     }
     let failure: TscaError | undefined;
     try {
-      const signer: Signer = await deps.keys.load(ca.keyRef, req.password);
+      const signer = await loadCaSigner(deps.keys, ca, req.password);
       for (const scope of due) {
         const { crl, entryCount } = await publishCrl(deps, { ca, signer, scope, expiresSeconds: req.expiresSeconds });
         perScope.push({ ca, scope, delta: false, status: "generated", crl, entryCount });

@@ -15,29 +15,34 @@ import { TscaError, isTscaError } from "../errors.js";
 import type { IssuedCertificate } from "../certificates/certificate.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
-import { ocspResponderCertificate, OCSP_RESPONDER_COMMON_NAME } from "../issuance/ocsp-responder-certificate.js";
+import { signOcspResponderCertificate, OCSP_RESPONDER_COMMON_NAME } from "../issuance/ocsp-responder-certificate.js";
 import { prepareIssuer } from "../issuance/issuer.js";
 import { newSerial } from "../issuance/serial.js";
-import { signCertificate } from "../issuance/sign-certificate.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
 import type { Clock } from "../ports/clock.js";
-import type { KeyStore } from "../ports/key-store.js";
+import type { KeyStoreRegistry } from "../ports/key-store-registry.js";
 import type { OcspKeyStore } from "../ports/ocsp-key-store.js";
 import type { OcspResponderRecord, OcspResponderRepository } from "../ports/ocsp-responder-repository.js";
 import type { Random } from "../ports/random.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { UseCaseContext } from "../access/context.js";
+import { auditEvent, guardKeyHost } from "../access/guard.js";
+import type { Defaults } from "./defaults.js";
 import type { RevocationChangeFeed } from "../ports/revocation-change-feed.js";
 import { formatName } from "../x509/name.js";
 
 export interface GenerateOcspKeysDeps {
   cas: CaRepository;
   certs: CertificateRepository;
-  keys: KeyStore;
+  keys: KeyStoreRegistry;
   ocspKeys: OcspKeyStore;
   responders: OcspResponderRepository;
   changes: RevocationChangeFeed;
   clock: Clock;
   random: Random;
+  uow: UnitOfWork;
+  defaults: Pick<Defaults, "ocspResponderValidityDays" | "ocspResponderRenewalHours" | "ocspResponseValiditySeconds">;
 }
 
 export interface GenerateOcspKeysRequest {
@@ -45,14 +50,16 @@ export interface GenerateOcspKeysRequest {
   cas: string[];
   force: boolean;
   password?: string;
-  /** Validity of responder certificates in days. */
-  validityDays: number;
-  /** Renew when less than this many hours are left. */
-  renewBeforeHours: number;
+  /** Validity of responder certificates in days; undefined: Defaults.ocspResponderValidityDays. */
+  validityDays?: number;
+  /** Renew when less than this many hours are left; undefined: Defaults.ocspResponderRenewalHours. */
+  renewBeforeHours?: number;
   /** Seconds between thisUpdate and nextUpdate for this CA's responses; undefined keeps the stored value. */
   responseValidity?: number;
-  defaultResponseValidity: number;
 }
+
+type Resolved = Required<Omit<GenerateOcspKeysRequest, "password" | "responseValidity">> &
+  Pick<GenerateOcspKeysRequest, "password" | "responseValidity"> & { defaultResponseValidity: number };
 
 export interface OcspKeyOutcome {
   ca: CertificateAuthority;
@@ -76,7 +83,18 @@ export function checkResponseValidity(seconds: number): number {
   return seconds;
 }
 
-export async function generateOcspKeys(deps: GenerateOcspKeysDeps, req: GenerateOcspKeysRequest): Promise<OcspKeyOutcome[]> {
+export async function generateOcspKeys(
+  ctx: UseCaseContext,
+  deps: GenerateOcspKeysDeps,
+  request: GenerateOcspKeysRequest,
+): Promise<OcspKeyOutcome[]> {
+  await guardKeyHost(ctx, "responder.issue", "responders");
+  const req: Resolved = {
+    ...request,
+    validityDays: request.validityDays ?? deps.defaults.ocspResponderValidityDays,
+    renewBeforeHours: request.renewBeforeHours ?? deps.defaults.ocspResponderRenewalHours,
+    defaultResponseValidity: deps.defaults.ocspResponseValiditySeconds,
+  };
   if (!Number.isInteger(req.validityDays) || req.validityDays <= 0)
     throw new TscaError("ERR_EXPIRES", `${req.validityDays}: The OCSP responder validity must be a positive number of days.`);
   if (req.renewBeforeHours < 0 || req.renewBeforeHours >= req.validityDays * 24)
@@ -87,7 +105,7 @@ export async function generateOcspKeys(deps: GenerateOcspKeysDeps, req: Generate
   const out: OcspKeyOutcome[] = [];
   for (const ca of unique) {
     try {
-      out.push(await forCa(deps, req, ca));
+      out.push(await forCa(ctx, deps, req, ca));
     } catch (e) {
       // One CA alone, named: its own error. Otherwise the others must still be done.
       // A database failure would fail every CA alike: stop at once.
@@ -101,8 +119,8 @@ export async function generateOcspKeys(deps: GenerateOcspKeysDeps, req: Generate
   return out;
 }
 
-async function forCa(deps: GenerateOcspKeysDeps, req: GenerateOcspKeysRequest, ca: CertificateAuthority): Promise<OcspKeyOutcome> {
-  const now = deps.clock.now();
+async function forCa(ctx: UseCaseContext, deps: GenerateOcspKeysDeps, req: Resolved, ca: CertificateAuthority): Promise<OcspKeyOutcome> {
+  const now = ctx.clock.now();
   const existing = await deps.responders.get(ca.serial);
   const validity = req.responseValidity ?? existing?.responseValidity ?? req.defaultResponseValidity;
   const due =
@@ -116,17 +134,21 @@ async function forCa(deps: GenerateOcspKeysDeps, req: GenerateOcspKeysRequest, c
   if (existing && !due && !req.force) {
     if (validity === existing.responseValidity) return { ca, outcome: "kept", reason: "still valid", responder: existing };
     const updated = { ...existing, responseValidity: validity, updatedAt: now };
-    await deps.responders.save(updated);
+    await deps.uow.run(async (tx) => {
+      await tx.responders.save(updated);
+      await tx.audit.append(auditEvent(ctx, "responder.update", `ca:${ca.serial}`, { responseValidity: validity }), now);
+    });
     return { ca, outcome: "updated", responder: updated };
   }
   // The CA password is only for CAs whose key is encrypted, so one --password serves a mixed set.
   const password = ca.keyEncrypted ? req.password : undefined;
   const issuer = await prepareIssuer(deps, ca, password, now);
-  const serial = newSerial(deps.random);
+  const serial = newSerial(ctx.random);
   const key = await deps.ocspKeys.generate(ca.serial, { keyType: "EC", curve: "secp256r1" });
   try {
-    const tbs = ocspResponderCertificate(issuer, { serial, spki: key.signer.spki }, now, req.validityDays);
-    const der = await signCertificate(tbs, issuer.signer, issuer.hash);
+    // Linted as a delegated responder certificate before the CA signs it (issuance/ocsp-responder-certificate.ts).
+    const tbs = await signOcspResponderCertificate(issuer, { serial, spki: key.signer.spki }, now, req.validityDays);
+    const der = tbs.der;
     const cert: IssuedCertificate = {
       serial,
       caSerial: ca.serial,
@@ -157,8 +179,14 @@ async function forCa(deps: GenerateOcspKeysDeps, req: GenerateOcspKeysRequest, c
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
-    await deps.certs.insert([cert]);
-    await deps.responders.save(record);
+    // The responder certificate and the row that makes it the CA's responder commit together (with the
+    // event): a crash between them would leave a certificate no responder uses, or a responder whose
+    // certificate is not on record for revocation.
+    await deps.uow.run(async (tx) => {
+      await tx.certs.insert([cert]);
+      await tx.responders.save(record);
+      await tx.audit.append(auditEvent(ctx, existing ? "responder.renew" : "responder.create", `cert:${serial}`, { ca: ca.serial }), now);
+    });
     await deps.ocspKeys.prune(ca.serial, [key.keyRef, ...(existing ? [existing.keyRef] : [])]).catch(() => 0);
     return { ca, outcome: existing ? "renewed" : "created", responder: record };
   } catch (e) {

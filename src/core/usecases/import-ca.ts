@@ -3,6 +3,7 @@
  * a CA (basicConstraints cA, RFC 5280 §4.2.1.9), a key that does not belong to it, a child that the named
  * parent did not sign. Atomic like init_ca: the key is staged, the row inserted, then the key committed.
  */
+import { caKeyStore } from "../issuance/ca-signer.js";
 import { TscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
@@ -14,7 +15,10 @@ import { curveOfOid, hashOfSignatureAlgorithm, matchingHash, type HashAlgorithm,
 import { OID } from "../x509/oids.js";
 import { commonName, formatName } from "../x509/name.js";
 import { verifySignature } from "../x509/verify-signature.js";
-import type { CaDeps } from "./deps.js";
+import type { CaDeps, WriteDeps } from "./deps.js";
+import type { UseCaseContext } from "../access/context.js";
+import { guardKeyHost } from "../access/guard.js";
+import { recordedInsert } from "../ca/recorded-insert.js";
 import {
   assertCaName,
   assertCaNameFree,
@@ -23,7 +27,7 @@ import {
   storeNewCa,
   type SignedCertificateUrls,
 } from "../ca/new-ca.js";
-import { publishNewCa, type PublicationOutcome, type PublicationSettings, type PublishNewCaDeps } from "./publish-new-ca.js";
+import { publishNewCa, type PublicationOutcome, type PublishNewCaDeps } from "./publish-new-ca.js";
 
 export interface ImportCaRequest {
   name: string;
@@ -33,7 +37,6 @@ export interface ImportCaRequest {
   password?: string;
   parent?: string;
   /** The configured hash for RSA keys (TSCA_DEFAULT_SIGNATURE_HASH); undefined: SHA-256. */
-  defaultHash?: HashAlgorithm | undefined;
   /** Accept a CA certificate without a Subject Key Identifier (import_ca --allow-missing-ski). */
   allowMissingSki?: boolean;
   sign?: Partial<SignedCertificateUrls>;
@@ -54,7 +57,8 @@ function importedSigningHash(
   return matchingHash(keyType, curveOfOid(curveOid));
 }
 
-export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
+export async function importCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
+  await guardKeyHost(ctx, "ca.import", `ca-name:${req.name}`);
   assertCaName(req.name);
   const cert = parseCertificate(req.certificate);
   const bc = findExtension(cert.extensions, basicConstraints);
@@ -87,8 +91,10 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
     throw new TscaError("ERR_CERT_INVALID", "The self-signed certificate's signature does not verify.");
   }
 
-  const pending = await deps.keys.import(cert.serial, req.key, req.importPassword, req.password);
-  return storeNewCa(deps.cas, pending, () => {
+  // Imported keys go to the default backend of the registry; the row records which, and its options.
+  const store = caKeyStore(deps.keys, { keyBackend: deps.keys.defaultBackend, keyOptions: {} });
+  const pending = await store.import(cert.serial, req.key, req.importPassword, req.password);
+  return storeNewCa(recordedInsert(ctx, deps.uow, "ca.import"), pending, () => {
     if (!pending.signer.spki.equals(cert.spki))
       throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
     const keyType = cert.keyType as KeyType;
@@ -96,7 +102,7 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       keyType,
       cert.curveOid,
       hashOfSignatureAlgorithm(cert.signatureAlgorithmOid),
-      req.defaultHash,
+      deps.defaults.key.hash,
     );
     const now = deps.clock.now();
     return {
@@ -111,7 +117,8 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
       pathLength: bc.pathLength ?? null,
       keyType,
       signatureHash,
-      keyBackend: deps.keys.backend,
+      keyBackend: store.backend,
+      keyOptions: {},
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der: cert.der,
@@ -129,10 +136,10 @@ export async function importCa(deps: CaDeps, req: ImportCaRequest): Promise<Cert
 
 /** import_ca as the command runs it: the CA, then (its key is here) its first CRLs and OCSP responder, as for init_ca. */
 export async function importCaAndPublish(
-  deps: CaDeps & PublishNewCaDeps,
+  ctx: UseCaseContext,
+  deps: CaDeps & WriteDeps & PublishNewCaDeps,
   req: ImportCaRequest,
-  settings: PublicationSettings,
 ): Promise<{ ca: CertificateAuthority; publication: PublicationOutcome }> {
-  const ca = await importCa(deps, req);
-  return { ca, publication: await publishNewCa(deps, ca, req.password, settings) };
+  const ca = await importCa(ctx, deps, req);
+  return { ca, publication: await publishNewCa(ctx, deps, ca, req.password) };
 }

@@ -5,7 +5,10 @@ import { findCa } from "../ca/find-ca.js";
 import { defaultCa } from "../issuance/issuer.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
-import type { Clock } from "../ports/clock.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { UseCaseContext } from "../access/context.js";
+import { auditEvent, guardChange } from "../access/guard.js";
+import type { Defaults } from "./defaults.js";
 import { parseCertificate } from "../x509/certificate.js";
 import { basicConstraints } from "../x509/extensions/basic-constraints.js";
 import { findExtension } from "../x509/extensions/registry.js";
@@ -13,14 +16,17 @@ import { commonName, formatName } from "../x509/name.js";
 import { verifySignature } from "../x509/verify-signature.js";
 
 export async function importCert(
-  deps: { cas: CaRepository; certs: CertificateRepository; clock: Clock; defaultCa?: string },
+  ctx: UseCaseContext,
+  deps: { cas: CaRepository; certs: CertificateRepository; uow: UnitOfWork; defaults: Pick<Defaults, "ca"> },
   req: { der: Buffer; ca?: string; watchers?: string[] },
 ): Promise<IssuedCertificate> {
   const cert = parseCertificate(req.der);
   if (findExtension(cert.extensions, basicConstraints)?.ca)
     throw new TscaError("ERR_CERT_INVALID", "This is a CA certificate: import it with import_ca.");
-  const now = deps.clock.now();
-  const ca = req.ca !== undefined ? await findCa(deps.cas, req.ca) : await defaultCa(deps.cas, deps.defaultCa, now);
+  const now = ctx.clock.now();
+  const ca = req.ca !== undefined ? await findCa(deps.cas, req.ca) : await defaultCa(deps.cas, deps.defaults.ca, now);
+  // Recording a certificate as one of the CA's is an issuance in effect: it then appears in CRLs and OCSP.
+  await guardChange(ctx, "sign", ca, "cert.import", `ca:${ca.serial}`);
   const caCert = parseCertificate(ca.der);
   if (!cert.issuerDer.equals(caCert.subjectDer) || !verifySignature(cert.tbs, cert.signatureAlgorithmOid, cert.signature, caCert.spki))
     throw new TscaError("ERR_NOT_ISSUED_BY_CA", `The certificate was not signed by "${ca.name}".`);
@@ -42,6 +48,9 @@ export async function importCert(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.certs.insert([record]);
+  await deps.uow.run(async (tx) => {
+    await tx.certs.insert([record]);
+    await tx.audit.append(auditEvent(ctx, "cert.import", `cert:${record.serial}`, { ca: ca.serial }), now);
+  });
   return record;
 }

@@ -5,7 +5,7 @@
  * After that commit, initCaAndPublish makes the CA's first CRLs and OCSP responder.
  */
 import { TscaError } from "../errors.js";
-import { caExtensions, type CaCertificateOptions } from "../ca/ca-extensions.js";
+import type { CaCertificateOptions } from "../ca/ca-extensions.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
 import {
@@ -20,30 +20,35 @@ import {
 import { expandUrlTemplates, ownCertificateTemplateContext } from "../ca/url-templates.js";
 import { withDefaultUrls } from "../ca/default-urls.js";
 import { ancestry, assertAllowsIntermediate, assertUsable } from "../ca/hierarchy.js";
-import { resolveKeyParameters, type KeyDefaults, type KeyParameters } from "../ca/key-parameters.js";
+import { resolveKeyParameters, type KeyParameters } from "../ca/key-parameters.js";
 import { newSerial } from "../issuance/serial.js";
-import { notAfterForDays, signCertificate, wholeSeconds } from "../issuance/sign-certificate.js";
+import { notAfterForDays, wholeSeconds } from "../issuance/sign-certificate.js";
+import { signCaCertificate } from "../issuance/ca-certificate.js";
+import { caKeyStore, loadCaSigner } from "../issuance/ca-signer.js";
 import { assertSigningHashAllowed } from "../issuance/lint.js";
 import { mergeRuleSets, type ExtraRuleSet } from "../issuance/lint-rule-sets.js";
-import type { Signer } from "../ports/signer.js";
-import { keyIdentifier, parseCertificate } from "../x509/certificate.js";
-import { formatGeneralName, parseGeneralName } from "../x509/general-name.js";
+import { parseCertificate } from "../x509/certificate.js";
+import { formatGeneralName } from "../x509/general-name.js";
 import { encodeName, formatName, type Name } from "../x509/name.js";
-import { curveOfOid, type HashAlgorithm } from "../x509/algorithms.js";
-import type { CaDeps } from "./deps.js";
-import { publishNewCa, type PublicationOutcome, type PublicationSettings, type PublishNewCaDeps } from "./publish-new-ca.js";
+import { curveOfOid } from "../x509/algorithms.js";
+import type { CaDeps, WriteDeps } from "./deps.js";
+import { publishNewCa, type PublicationOutcome, type PublishNewCaDeps } from "./publish-new-ca.js";
+import type { UseCaseContext } from "../access/context.js";
+import { guardKeyHost } from "../access/guard.js";
+import { recordedInsert } from "../ca/recorded-insert.js";
 
 export type { SignedCertificateUrls };
 
 export interface InitCaRequest {
   name: string;
   subject: Name;
-  key: KeyParameters;
-  keyDefaults: KeyDefaults;
+  /** The key type defaults to the configured one (Defaults.keyType), sizes and curves to Defaults.key. */
+  key: Omit<KeyParameters, "keyType"> & { keyType?: KeyParameters["keyType"] };
   password?: string;
   parent?: string;
   parentPassword?: string;
-  expiresDays: number;
+  /** Days; undefined: Defaults.caExpiresDays. */
+  expiresDays?: number;
   certificate: CaCertificateOptions;
   sign: SignedCertificateUrls;
   website?: string;
@@ -52,7 +57,7 @@ export interface InitCaRequest {
   /** Lint rule sets beyond RFC 5280 for what this CA signs (init_ca --lint). */
   lintRuleSets?: ExtraRuleSet[];
   /** HOST[:PORT] of `tsca serve`: empty URL groups get its default URLs (see ca/default-urls.ts). */
-  defaultHostname?: string;
+  defaultHostname?: string | false;
 }
 
 /** A root CA has no issuer that could publish its status (spec: "CRLs cannot be used to revoke root CAs"). */
@@ -68,12 +73,14 @@ function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
     throw new TscaError("ERR_ROOT_CA_URL", `${c.issuerUrls.map(formatGeneralName).join(", ")}: A CA issuer cannot be added to root CAs.`);
 }
 
-export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<CertificateAuthority> {
+export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req: InitCaRequest): Promise<CertificateAuthority> {
+  await guardKeyHost(ctx, "ca.create", `ca-name:${req.name}`);
   assertCaName(req.name);
   const cn = caCommonName(req.subject);
-  if (!Number.isInteger(req.expiresDays) || req.expiresDays <= 0)
-    throw new TscaError("ERR_EXPIRES", `${req.expiresDays}: Expiry must be a positive number of days.`);
-  const { spec, hash } = resolveKeyParameters(req.key, req.keyDefaults);
+  const expiresDays = req.expiresDays ?? deps.defaults.caExpiresDays;
+  if (!Number.isInteger(expiresDays) || expiresDays <= 0)
+    throw new TscaError("ERR_EXPIRES", `${expiresDays}: Expiry must be a positive number of days.`);
+  const { spec, hash } = resolveKeyParameters({ ...req.key, keyType: req.key.keyType ?? deps.defaults.keyType }, deps.defaults.key);
   const lintRuleSets = req.lintRuleSets ?? [];
   // An explicit --algorithm that does not match the curve is allowed by RFC 5280, not by the CA/B sets.
   assertSigningHashAllowed(lintRuleSets, spec.keyType, spec.curve, hash ?? undefined);
@@ -82,8 +89,8 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
   await assertCaNameFree(deps.cas, req.name);
 
   let parent: CertificateAuthority | undefined;
-  let parentSigner: Signer | undefined;
-  let notAfter = notAfterForDays(now, req.expiresDays);
+  let parentSigner: Awaited<ReturnType<typeof loadCaSigner>> | undefined;
+  let notAfter = notAfterForDays(now, expiresDays);
   if (req.parent !== undefined) {
     parent = await findCa(deps.cas, req.parent);
     const all = new Map((await deps.cas.list()).map((ca) => [ca.serial, ca]));
@@ -99,7 +106,7 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       curveOfOid(parseCertificate(parent.der).curveOid),
       parent.signatureHash ?? undefined,
     );
-    parentSigner = await deps.keys.load(parent.keyRef, req.parentPassword);
+    parentSigner = await loadCaSigner(deps.keys, parent, req.parentPassword);
   } else {
     assertRootWithoutOwnUrls(req.certificate);
   }
@@ -110,30 +117,24 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
     sign: expandSignedCertificateUrls(req.sign, serial),
     certificate: parent ? expandOwnCertificateUrls(req.certificate, serial, parent.serial) : req.certificate,
   };
-  const { sign, certificate } = req.defaultHostname
-    ? withDefaultUrls(req.defaultHostname, serial, parent?.serial, given.sign, given.certificate)
-    : given;
-  const pending = await deps.keys.generate(serial, spec, req.password);
-  return storeNewCa(deps.cas, pending, async () => {
-    const subjectDer = encodeName(req.subject);
-    const ski = keyIdentifier(pending.signer.spki);
-    const issuerSigner = parentSigner ?? pending.signer;
-    const issuerHash: HashAlgorithm | undefined = parent ? (parent.signatureHash ?? undefined) : (hash ?? undefined);
-    const issuerKeyId = parent ? keyIdentifier(parentSigner!.spki) : ski;
-    const issuerAltNames = parent ? parent.signIssuerAltNames.map((g) => parseGeneralName(g)) : [];
-    const der = await signCertificate(
-      {
-        serial,
-        issuer: parent ? parseIssuerDer(parent) : subjectDer,
-        subject: subjectDer,
-        notBefore: now,
-        notAfter,
-        spki: pending.signer.spki,
-        extensions: caExtensions({ ...certificate, issuerAltNames: [...certificate.issuerAltNames, ...issuerAltNames] }, ski, issuerKeyId),
-      },
-      issuerSigner,
-      issuerHash,
-    );
+  const hostname = req.defaultHostname === false ? undefined : (req.defaultHostname ?? deps.defaults.hostname);
+  const { sign, certificate } = hostname ? withDefaultUrls(hostname, serial, parent?.serial, given.sign, given.certificate) : given;
+  // New keys go to the default backend of the registry; the row records which, and its options.
+  const store = caKeyStore(deps.keys, { keyBackend: deps.keys.defaultBackend, keyOptions: {} });
+  const pending = await store.generate(serial, spec, req.password);
+  return storeNewCa(recordedInsert(ctx, deps.uow, "ca.create"), pending, async () => {
+    // Linted as a CA certificate, then signed by the parent or, for a root, by its own key (issuance/ca-certificate.ts).
+    const der = await signCaCertificate({
+      serial,
+      subject: encodeName(req.subject),
+      notBefore: now,
+      notAfter,
+      signer: pending.signer,
+      hash: hash ?? undefined,
+      certificate,
+      lintRuleSets,
+      ...(parent && parentSigner ? { parent: { ca: parent, signer: parentSigner } } : {}),
+    });
     return {
       serial,
       name: req.name,
@@ -146,7 +147,8 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
       pathLength: req.certificate.pathLength,
       keyType: spec.keyType,
       signatureHash: hash,
-      keyBackend: deps.keys.backend,
+      keyBackend: store.backend,
+      keyOptions: {},
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der,
@@ -169,12 +171,12 @@ export async function initCa(deps: CaDeps, req: InitCaRequest): Promise<Certific
  * that second step keeps the CA and is reported in `publication`.
  */
 export async function initCaAndPublish(
-  deps: CaDeps & PublishNewCaDeps,
+  ctx: UseCaseContext,
+  deps: CaDeps & WriteDeps & PublishNewCaDeps,
   req: InitCaRequest,
-  settings: PublicationSettings,
 ): Promise<{ ca: CertificateAuthority; publication: PublicationOutcome }> {
-  const ca = await initCa(deps, req);
-  return { ca, publication: await publishNewCa(deps, ca, req.password, settings) };
+  const ca = await initCa(ctx, deps, req);
+  return { ca, publication: await publishNewCa(ctx, deps, ca, req.password) };
 }
 
 /** The URLs in an intermediate's own certificate, templates filled in (ca/url-templates.ts). */
@@ -186,9 +188,4 @@ function expandOwnCertificateUrls(c: CaCertificateOptions, serial: string, paren
     ocspUrls: expandUrlTemplates(c.ocspUrls, ctx),
     issuerUrls: expandUrlTemplates(c.issuerUrls, ctx),
   };
-}
-
-/** The issuer field of a child is the parent's subject exactly as encoded in the parent certificate (§4.1.2.4). */
-function parseIssuerDer(parent: CertificateAuthority): Buffer {
-  return parseCertificate(parent.der).subjectDer;
 }

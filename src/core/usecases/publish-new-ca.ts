@@ -8,22 +8,14 @@
  * the CA, which is complete and valid on its own: the outcome says which part failed and why, and the
  * caller tells the user how to redo it.
  */
+import type { UseCaseContext } from "../access/context.js";
 import { isTscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { unusableReason } from "../ca/usable-cas.js";
 import { generateCrls } from "./generate-crls.js";
 import { generateOcspKeys, type GenerateOcspKeysDeps } from "./generate-ocsp-keys.js";
 
-export type PublishNewCaDeps = Parameters<typeof generateCrls>[0] & GenerateOcspKeysDeps;
-
-/** The settings generate_crls and generate_ocsp_keys would use (CliSettings). */
-export interface PublicationSettings {
-  crlExpires: number;
-  crlRenewal: number;
-  ocspResponderValidity: number;
-  ocspResponderRenewal: number;
-  ocspResponseValidity: number;
-}
+export type PublishNewCaDeps = Parameters<typeof generateCrls>[1] & GenerateOcspKeysDeps;
 
 export type PublicationStep = "crls" | "ocsp";
 
@@ -36,10 +28,10 @@ export type PublicationOutcome =
 const reasonOf = (e: unknown): string => (isTscaError(e) ? e.message : "unexpected error");
 
 export async function publishNewCa(
+  ctx: UseCaseContext,
   deps: PublishNewCaDeps,
   ca: CertificateAuthority,
   password: string | undefined,
-  settings: PublicationSettings,
 ): Promise<PublicationOutcome> {
   const unusable = unusableReason(ca, await deps.cas.list(), deps.clock.now());
   if (unusable) return { status: "not-usable", reason: unusable };
@@ -48,13 +40,7 @@ export async function publishNewCa(
   const failed: { step: PublicationStep; reason: string }[] = [];
 
   try {
-    const outcomes = await generateCrls(deps, {
-      cas: [ca.serial],
-      force: false,
-      ...keyPassword,
-      expiresSeconds: settings.crlExpires,
-      renewalSeconds: settings.crlRenewal,
-    });
+    const outcomes = await generateCrls(ctx, deps, { cas: [ca.serial], force: false, ...keyPassword });
     const bad = outcomes.find((o) => o.status !== "generated" && o.status !== "current");
     if (bad) failed.push({ step: "crls", reason: bad.status === "failed" ? reasonOf(bad.error) : bad.note });
   } catch (e) {
@@ -62,14 +48,7 @@ export async function publishNewCa(
   }
 
   try {
-    const outcomes = await generateOcspKeys(deps, {
-      cas: [ca.serial],
-      force: false,
-      ...keyPassword,
-      validityDays: settings.ocspResponderValidity,
-      renewBeforeHours: settings.ocspResponderRenewal,
-      defaultResponseValidity: settings.ocspResponseValidity,
-    });
+    const outcomes = await generateOcspKeys(ctx, deps, { cas: [ca.serial], force: false, ...keyPassword });
     const bad = outcomes.find((o) => o.outcome === "skipped");
     if (bad) failed.push({ step: "ocsp", reason: bad.reason ?? "skipped" });
   } catch (e) {

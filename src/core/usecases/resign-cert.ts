@@ -2,6 +2,8 @@
  * resign_cert: renew a certificate — a new serial and validity from the same CA, for the same CSR key,
  * subject, profile and extensions; the CA's URLs (CRL, OCSP, issuer, IAN) are taken fresh from the CA.
  */
+import type { UseCaseContext } from "../access/context.js";
+import { guardChange } from "../access/guard.js";
 import { TscaError } from "../errors.js";
 import { findCertificate } from "../certificates/find-certificate.js";
 import { findCa } from "../ca/find-ca.js";
@@ -17,7 +19,7 @@ import { keyUsage } from "../x509/extensions/key-usage.js";
 import { ocspNoCheck, tlsFeature } from "../x509/extensions/tls-feature.js";
 import type { Extension } from "../x509/extensions/extension.js";
 import { OID } from "../x509/oids.js";
-import { readCsr, type SignCertDeps, type SignCertResult } from "./sign-cert.js";
+import { certificateIssued, readCsr, type SignCertDeps, type SignCertResult } from "./sign-cert.js";
 
 /** The configurable extensions of the old certificate, as overrides for the new one. */
 function carriedOver(exts: Extension[]): ExtensionOverrides {
@@ -46,6 +48,7 @@ function carriedOver(exts: Extension[]): ExtensionOverrides {
 }
 
 export async function resignCert(
+  ctx: UseCaseContext,
   deps: SignCertDeps,
   req: { cert: string; expiresDays?: number; password?: string; watchers?: string[] },
 ): Promise<SignCertResult> {
@@ -54,24 +57,28 @@ export async function resignCert(
     throw new TscaError("ERR_CSR_INVALID", "The certificate has no stored CSR (it was imported), so it cannot be re-signed.");
   const { csr, keyType } = readCsr(old.csrDer);
   const parsed = parseCertificate(old.der);
-  const now = deps.clock.now();
+  const now = ctx.clock.now();
   const ca = await findCa(deps.cas, old.caSerial);
+  await guardChange(ctx, "sign", ca, "cert.issue", `cert:${old.serial}`);
   const profile = deps.profiles.get(old.profile ?? undefined);
   const issuer = await prepareIssuer(deps, ca, req.password, now);
   const sanExt = parsed.extensions.find((e) => e.oid === OID.subjectAltName);
   const certificate = await issueCertificate(issuer, {
-    serial: newSerial(deps.random),
+    serial: newSerial(ctx.random),
     spki: csr.spki,
     keyType,
     subject: parsed.subject,
     sans: sanExt ? subjectAltName.decode(sanExt.value) : [],
     profile,
-    expiresDays: req.expiresDays ?? profile.expiresDays ?? deps.defaultExpires,
+    expiresDays: req.expiresDays ?? profile.expiresDays ?? deps.defaults.certExpiresDays,
     overrides: carriedOver(parsed.extensions),
     now,
     csrDer: csr.der,
     watchers: req.watchers?.length ? req.watchers : old.watchers,
   });
-  await deps.certs.insert([certificate]);
+  await deps.uow.run(async (tx) => {
+    await tx.certs.insert([certificate]);
+    await tx.audit.append(certificateIssued(ctx, certificate, { resigned: old.serial }), now);
+  });
   return { certificate, issuer };
 }

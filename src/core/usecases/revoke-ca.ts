@@ -6,11 +6,15 @@
  * generate_crls. A root CA cannot be revoked: no issuer could publish it (RFC 5280 §5: CRLs are issued by
  * the CA that signed the certificate).
  */
+import type { UseCaseContext } from "../access/context.js";
+import { auditEvent, guardChange } from "../access/guard.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { Defaults } from "./defaults.js";
 import { TscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
-import type { KeyStore } from "../ports/key-store.js";
-import type { Signer } from "../ports/signer.js";
+import type { KeyStoreRegistry } from "../ports/key-store-registry.js";
+import { loadCaSigner } from "../issuance/ca-signer.js";
 import { crlScope } from "../revocation/crl-scope.js";
 import { publishCrl, type CrlDeps, type PublishedCrl } from "../revocation/publish-crl.js";
 import type { RevocationReason } from "../revocation/reasons.js";
@@ -22,7 +26,8 @@ export interface RevokeCaRequest {
   reason: RevocationReason;
   /** Password of the parent's key, to regenerate its CA-scope CRL. */
   parentPassword?: string;
-  crlExpiresSeconds: number;
+  /** Validity of the parent's new CA-scope CRL; undefined: Defaults.crlExpiresSeconds. */
+  crlExpiresSeconds?: number;
 }
 
 export interface RevokeCaResult {
@@ -34,8 +39,14 @@ export interface RevokeCaResult {
   crlNote?: string;
 }
 
-export async function revokeCa(deps: CrlDeps & { keys: KeyStore }, req: RevokeCaRequest): Promise<RevokeCaResult> {
+/** Revoking a CA is its parent's act (the parent publishes it): the `revoke` grant on the parent. */
+export async function revokeCa(
+  ctx: UseCaseContext,
+  deps: CrlDeps & { keys: KeyStoreRegistry; uow: UnitOfWork; defaults: Pick<Defaults, "crlExpiresSeconds"> },
+  req: RevokeCaRequest,
+): Promise<RevokeCaResult> {
   const ca = await findCa(deps.cas, req.ca);
+  await guardChange(ctx, "revoke", { serial: ca.parentSerial ?? ca.serial }, "ca.revoke", `ca:${ca.serial}`);
   if (!ca.parentSerial)
     throw new TscaError(
       "ERR_CA_IS_ROOT",
@@ -48,23 +59,31 @@ export async function revokeCa(deps: CrlDeps & { keys: KeyStore }, req: RevokeCa
   assertCrlReasonAllowed(parent.lintRuleSets ?? [], crlReasonCodeOf(req.reason), "ca");
 
   // Open the parent's key first, so that a wrong password changes nothing.
-  let signer: Signer | undefined;
+  let signer: Awaited<ReturnType<typeof loadCaSigner>> | undefined;
   let crlNote: string | undefined;
   if (parent.keyEncrypted && req.parentPassword === undefined) {
     crlNote = `The key of "${parent.name}" is encrypted; its CA CRL will list the revocation after generate_crls (or give --password).`;
   } else {
     try {
-      signer = await deps.keys.load(parent.keyRef, req.parentPassword);
+      signer = await loadCaSigner(deps.keys, parent, req.parentPassword);
     } catch (e) {
       if (!(e instanceof TscaError) || e.code !== "ERR_KEY_NOT_FOUND") throw e;
       crlNote = `The key of "${parent.name}" is not on this host; its CA CRL will list the revocation after generate_crls on the key host.`;
     }
   }
 
-  const now = new Date(Math.floor(deps.clock.now().getTime() / 1000) * 1000);
-  await deps.cas.update(ca.serial, { revokedAt: now, revokedReason: req.reason }, now);
+  const now = new Date(Math.floor(ctx.clock.now().getTime() / 1000) * 1000);
+  await deps.uow.run(async (tx) => {
+    await tx.cas.update(ca.serial, { revokedAt: now, revokedReason: req.reason }, now);
+    await tx.audit.append(auditEvent(ctx, "ca.revoke", `ca:${ca.serial}`, { parent: parent.serial, reason: req.reason }), now);
+  });
   const revoked = (await deps.cas.get(ca.serial))!;
   if (!signer) return { ca: revoked, parent, ...(crlNote ? { crlNote } : {}) };
-  const crl = await publishCrl(deps, { ca: parent, signer, scope: crlScope("ca"), expiresSeconds: req.crlExpiresSeconds });
+  const crl = await publishCrl(deps, {
+    ca: parent,
+    signer,
+    scope: crlScope("ca"),
+    expiresSeconds: req.crlExpiresSeconds ?? deps.defaults.crlExpiresSeconds,
+  });
   return { ca: revoked, parent, crl };
 }

@@ -4,6 +4,7 @@
  * constraints and lint are enforced before the signature; the certificate is stored in one insert.
  */
 import type { IssuedCertificate } from "../certificates/certificate.js";
+import { caSnapshot } from "../ca/ca-snapshot.js";
 import { findCa } from "../ca/find-ca.js";
 import { checkCsr } from "../issuance/check-csr.js";
 import type { ExtensionOverrides } from "../issuance/end-entity-extensions.js";
@@ -18,12 +19,16 @@ import { findExtension } from "../x509/extensions/registry.js";
 import type { GeneralName } from "../x509/general-name.js";
 import type { Name } from "../x509/name.js";
 import type { CaDeps } from "./deps.js";
+import type { Defaults } from "./defaults.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { UseCaseContext } from "../access/context.js";
+import { auditEvent, guardChange } from "../access/guard.js";
 
 export interface SignCertDeps extends CaDeps {
   certs: CertificateRepository;
   profiles: Profiles;
-  defaultCa?: string;
-  defaultExpires: number;
+  defaults: Pick<Defaults, "ca" | "certExpiresDays">;
+  uow: UnitOfWork;
 }
 
 export interface SignCertRequest {
@@ -50,25 +55,43 @@ export function readCsr(der: Buffer): { csr: ParsedCsr; keyType: ReturnType<type
   return { csr, keyType, requestedSans: findExtension(csr.requestedExtensions, subjectAltName) ?? [] };
 }
 
-export async function signCert(deps: SignCertDeps, req: SignCertRequest): Promise<SignCertResult> {
+/**
+ * Everything sign_cert does but storing: permission, CSR, profile, CA, lint and name constraints, the
+ * signature. The signing worker stores what this returns in its own batch transaction.
+ */
+export async function issueFromCsr(ctx: UseCaseContext, deps: Omit<SignCertDeps, "uow">, req: SignCertRequest): Promise<SignCertResult> {
   const { csr, keyType, requestedSans } = readCsr(req.csr);
   const profile = deps.profiles.get(req.profile);
-  const now = deps.clock.now();
-  const ca = req.ca !== undefined ? await findCa(deps.cas, req.ca) : await defaultCa(deps.cas, deps.defaultCa, now);
-  const issuer = await prepareIssuer(deps, ca, req.password, now);
+  const now = ctx.clock.now();
+  const cas = await caSnapshot(deps.cas);
+  const ca = req.ca !== undefined ? await findCa(cas, req.ca) : await defaultCa(cas, deps.defaults.ca, now);
+  await guardChange(ctx, "sign", ca, "cert.issue", `ca:${ca.serial}`);
+  const issuer = await prepareIssuer({ ...deps, cas }, ca, req.password, now);
   const certificate = await issueCertificate(issuer, {
-    serial: newSerial(deps.random),
+    serial: newSerial(ctx.random),
     spki: csr.spki,
     keyType,
     subject: req.subject ?? csr.subject,
     sans: req.sans.length ? req.sans : requestedSans,
     profile,
-    expiresDays: req.expiresDays ?? profile.expiresDays ?? deps.defaultExpires,
+    expiresDays: req.expiresDays ?? profile.expiresDays ?? deps.defaults.certExpiresDays,
     overrides: req.overrides,
     now,
     csrDer: csr.der,
     watchers: req.watchers,
   });
-  await deps.certs.insert([certificate]);
   return { certificate, issuer };
+}
+
+/** The audit event of a new certificate (sign_cert, resign_cert, the signing worker). */
+export const certificateIssued = (ctx: UseCaseContext, c: IssuedCertificate, detail: Record<string, unknown> = {}) =>
+  auditEvent(ctx, "cert.issue", `cert:${c.serial}`, { ca: c.caSerial, profile: c.profile, ...detail });
+
+export async function signCert(ctx: UseCaseContext, deps: SignCertDeps, req: SignCertRequest): Promise<SignCertResult> {
+  const result = await issueFromCsr(ctx, deps, req);
+  await deps.uow.run(async (tx) => {
+    await tx.certs.insert([result.certificate]);
+    await tx.audit.append(certificateIssued(ctx, result.certificate), ctx.clock.now());
+  });
+  return result;
 }

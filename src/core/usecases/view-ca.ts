@@ -1,4 +1,6 @@
 /** view_ca: everything an operator needs to know about one CA (never its key). */
+import type { UseCaseContext } from "../access/context.js";
+import { authorize } from "../access/permissions.js";
 import { caStatus, type CaStatus, type CertificateAuthority } from "../ca/certificate-authority.js";
 import { caBlocker, type CaBlocker } from "../ca/ca-blocker.js";
 import { findCa } from "../ca/find-ca.js";
@@ -28,10 +30,12 @@ export interface CaView {
 }
 
 export async function viewCa(
+  ctx: UseCaseContext,
   deps: { cas: CaRepository; clock: Clock; describeKey: (ca: CertificateAuthority) => string },
   identifier: string,
 ): Promise<CaView> {
   const ca = await findCa(deps.cas, identifier);
+  authorize(ctx, "view", ca.serial, ca.name);
   const all = await deps.cas.list();
   const bySerial = new Map(all.map((c) => [c.serial, c]));
   const chain = ancestry(ca, (s) => bySerial.get(s));

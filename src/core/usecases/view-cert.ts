@@ -1,11 +1,12 @@
 /** view_cert: everything about a certificate, with its chain for bundles. */
+import type { UseCaseContext } from "../access/context.js";
+import { authorize } from "../access/permissions.js";
 import { certificateStatus, type CertificateStatus, type IssuedCertificate } from "../certificates/certificate.js";
 import { findCertificate } from "../certificates/find-certificate.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { ancestry } from "../ca/hierarchy.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
-import type { Clock } from "../ports/clock.js";
 import { fingerprint, parseCertificate, type ParsedCertificate } from "../x509/certificate.js";
 import { describeExtension, type DescribedExtension } from "../x509/extensions/registry.js";
 import { signatureAlgorithmName } from "../x509/algorithms.js";
@@ -39,8 +40,11 @@ export async function describeCertificate(cas: CaRepository, certificate: Issued
 }
 
 export async function viewCert(
-  deps: { cas: CaRepository; certs: CertificateRepository; clock: Clock },
+  ctx: UseCaseContext,
+  deps: { cas: CaRepository; certs: CertificateRepository },
   identifier: string,
 ): Promise<CertificateView> {
-  return describeCertificate(deps.cas, await findCertificate(deps.certs, identifier), deps.clock.now());
+  const cert = await findCertificate(deps.certs, identifier);
+  authorize(ctx, "view", cert.caSerial);
+  return describeCertificate(deps.cas, cert, ctx.clock.now());
 }

@@ -4,10 +4,11 @@
  * placeholders are consistent; the did-you-mean hint reaches the user; bare `tsca` is a usage error;
  * `tsca -h` names the data directory and the main environment variables, without creating anything.
  */
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runTsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
+import { BIN, runTsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { disposeInstallation } from "../../helpers/dispose-installation.js";
 
 const homes: TscaEnv[] = [];
@@ -147,5 +148,20 @@ describe("usage errors that help", () => {
       expect(r.stderr).toBe(stderr);
       expect(r.stdout).toBe("");
     }
+  });
+});
+
+describe("a reader that stops early", () => {
+  it("a closed pipe on standard output ends tsca quietly, without an EPIPE stack trace", () => {
+    const t = install();
+    const flag = join(t.home, "reader-gone");
+    const stderr = join(t.home, "stderr");
+    // The reader closes its end and leaves before tsca starts (it waits for the flag): every write of
+    // tsca then fails with EPIPE, whatever the machine's speed.
+    const script = `{ while [ ! -e "${flag}" ]; do sleep 0.05; done; "${process.execPath}" "${BIN}" -h 2>"${stderr}"; echo $? >"${flag}.code"; } | { exec 0<&-; touch "${flag}"; }`;
+    const r = spawnSync("sh", ["-c", script], { env: { ...process.env, TSCA_HOME: t.home }, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(readFileSync(stderr, "utf8")).toBe("");
+    expect(readFileSync(`${flag}.code`, "utf8").trim()).toBe("0");
   });
 });

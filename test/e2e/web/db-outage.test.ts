@@ -4,8 +4,9 @@
  * tests use) and started again.
  *
  * While it is down the server stays up and answers from what it has: an OCSP response signed before is
- * served while valid (also once memory is stale), an uncached certificate gets tryLater, a CRL read before is
- * served until its nextUpdate, anything else is 503 problem+json, /healthz is 503. When the database is back
+ * served while valid (also once memory is stale), an uncached certificate gets tryLater (as openssl reads it),
+ * a CRL read before is served until its nextUpdate, anything else is 503 problem+json (RFC 9457, the body
+ * docs/errors.md promises, with Retry-After and nothing of the driver's failure), /healthz is 503. When the database is back
  * it recovers by itself. Starting while the database is down waits (retrying with backoff, one warn line
  * each) and serves degraded meanwhile; SIGTERM stops it at any time.
  *
@@ -121,10 +122,26 @@ async function warmOcsp(server: Server, path: string, workers: number): Promise<
   );
 }
 
-const isProblem503 = (r: Fetched): boolean =>
-  r.status === 503 &&
-  String(r.type).startsWith("application/problem+json") &&
-  (JSON.parse(r.body.toString()) as { code?: string }).code === "ERR_DATABASE";
+/**
+ * The whole 503 answer of a CRL that cannot be read (docs/errors.md, "Database outage"): problem+json with
+ * the code's type, Retry-After, not cacheable, and no trace of the driver's failure (address, errno).
+ */
+function expectOutageProblem(r: Fetched): void {
+  expect(r.status, r.body.toString()).toBe(503);
+  expect(r.type).toBe("application/problem+json");
+  expect(r.headers["retry-after"]).toMatch(/^\d+$/);
+  expect(r.headers["cache-control"]).toBe("no-store");
+  const body = JSON.parse(r.body.toString()) as Record<string, unknown>;
+  expect(body).toMatchObject({ type: "urn:tsca:error:ERR_DATABASE", title: "Service Unavailable", status: 503, code: "ERR_DATABASE" });
+  expect(String(body.detail)).toMatch(/^[A-Z][^\n]*\.$/);
+  expect(r.body.toString()).not.toMatch(/ECONNREFUSED|ECONNRESET|127\.0\.0\.1|5433|terminating connection|stack/i);
+}
+
+/** openssl's reading of an unsigned OCSP error response. */
+async function opensslResponderError(res: Fetched): Promise<string> {
+  const r = await opensslAsync(["ocsp", "-respin", scratch("error.der", res.body), "-resp_text", "-noverify"]);
+  return /Responder Error: (\w+)/.exec(r.stdout + r.stderr)?.[1] ?? `no responder error in: ${r.stdout}${r.stderr}`;
+}
 
 async function expectAlive(server: Server): Promise<void> {
   expect(server.proc.exitCode).toBeNull();
@@ -166,12 +183,12 @@ describe.skipIf(!enabled).each([1, 2])("tsca serve --workers %d outlives a Postg
         expect(r.type).toBe("application/ocsp-response");
         expect(responseStatus(r.body)).toBe(TRY_LATER);
       }
+      expect(await opensslResponderError(await freshGet(`${server.base}${uncached!.path}`))).toBe("trylater");
       // A CRL read before is served until its nextUpdate; one never read is 503 problem+json (RFC 9457).
       for (const r of await getAll(server, userCrl, 2 * workers)) expect(r.status).toBe(200);
-      for (const r of await getAll(server, caCrl, 2 * workers)) {
-        expect(isProblem503(r), r.body.toString()).toBe(true);
-        expect(r.headers["retry-after"]).toMatch(/^\d+$/);
-      }
+      for (const r of await getAll(server, caCrl, 2 * workers)) expectOutageProblem(r);
+      // A CA certificate never read before: the same answer.
+      expectOutageProblem(await freshGet(`${server.base}/issuer/${inst.root}.der`));
       const health = await freshGet(`${server.base}/healthz`);
       expect(JSON.parse(health.body.toString())).toMatchObject({ status: "unavailable", database: "unavailable" });
       await expectAlive(server);
@@ -183,6 +200,7 @@ describe.skipIf(!enabled).each([1, 2])("tsca serve --workers %d outlives a Postg
       }, PATIENCE_MS);
       expect(await certStatus(inst, await freshGet(`${server.base}${uncached!.path}`), uncached!.req)).toBe("good");
       await waitFor(async () => (await getAll(server, caCrl, 2 * workers)).every((r) => r.status === 200), PATIENCE_MS);
+      expect((await freshGet(`${server.base}/issuer/${inst.root}.der`)).status).toBe(200);
       await waitFor(async () => (await getAll(server, "/healthz", 2 * workers)).every((r) => r.status === 200), PATIENCE_MS);
       await expectAlive(server);
       const logs = server.logs();
@@ -255,7 +273,7 @@ describe.skipIf(!enabled).each([1, 2])("tsca serve --workers %d started while Po
 
       for (const r of await getAll(s, "/healthz", 2 * workers)) expect(r.status).toBe(503);
       for (const r of await getAll(s, cert!.path, 2 * workers)) expect(responseStatus(r.body)).toBe(TRY_LATER);
-      for (const r of await getAll(s, `/crl/${inst.inter}`, 2 * workers)) expect(isProblem503(r), r.body.toString()).toBe(true);
+      for (const r of await getAll(s, `/crl/${inst.inter}`, 2 * workers)) expectOutageProblem(r);
 
       await outageCluster("start");
       await waitFor(async () => (await getAll(s, "/healthz", 2 * workers)).every((r) => r.status === 200), PATIENCE_MS);

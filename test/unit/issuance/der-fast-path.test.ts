@@ -82,6 +82,7 @@ async function tscaIssuer(
     keyType: "Ed25519",
     signatureHash: null,
     keyBackend: "file",
+    keyOptions: {},
     keyRef: "unused",
     keyEncrypted: false,
     der: caDer,

@@ -1,7 +1,7 @@
 /** `tsca dump_ca CA [PATH|-]`: the CA certificate as PEM (default) or DER, `--bundle` for the chain. */
 import type { Command } from "commander";
 import { dumpCa } from "../../../core/usecases/dump-ca.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withCaller, type CliIo, type ContextFactory } from "../context.js";
 import { encodeCertificates, parseCertFormat, writeOutput } from "../output.js";
 import { checkOutputFile } from "../output-file.js";
 import { examples } from "../help.js";
@@ -25,7 +25,7 @@ export function registerDumpCa(program: Command, context: ContextFactory, io: Cl
     .action(async (identifier: string, path: string | undefined, o: { format: string; bundle?: boolean }) => {
       const format = parseCertFormat(o.format);
       await checkOutputFile(path);
-      const ders = await dumpCa((await context()).cas, identifier, Boolean(o.bundle));
+      const ders = await dumpCa(...(await withCaller(context, (c) => c.cas)), identifier, Boolean(o.bundle));
       await writeOutput(encodeCertificates(ders, format), path, io);
     });
 }

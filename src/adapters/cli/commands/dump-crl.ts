@@ -70,16 +70,13 @@ export function registerDumpCrl(program: Command, context: ContextFactory, io: C
       // The CRL is stored and takes a number: refuse a path that cannot be written before that.
       await checkOutputFile(path);
       const ctx = await context();
-      const { crl } = await dumpCrl(
-        { ...ctx, defaultCa: ctx.settings.defaultCa },
-        {
-          ...(o.ca !== undefined ? { ca: o.ca } : {}),
-          ...(password !== undefined ? { password } : {}),
-          scope,
-          expiresSeconds,
-          delta: Boolean(o.delta),
-        },
-      );
+      const { crl } = await dumpCrl(ctx.caller, ctx, {
+        ...(o.ca !== undefined ? { ca: o.ca } : {}),
+        ...(password !== undefined ? { password } : {}),
+        scope,
+        expiresSeconds,
+        delta: Boolean(o.delta),
+      });
       await writeOutput(format === "PEM" ? toPem(crl.der, "X509 CRL") : crl.der, path, io);
     });
 }

@@ -74,7 +74,7 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
     if (Object.keys(changes).length === 0)
       throw new TscaError("ERR_INVALID_ARGUMENT", "Nothing to change: give at least one option that changes the CA.");
     const ctx = await context();
-    await editCa(ctx, { ca: identifier, ...changes });
+    await editCa(ctx.caller, ctx, { ca: identifier, ...changes });
     void io;
   });
 }

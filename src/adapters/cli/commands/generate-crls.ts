@@ -59,12 +59,10 @@ export function registerGenerateCrls(program: Command, context: ContextFactory, 
         throw new TscaError("ERR_INVALID_ARGUMENT", "--password can only be given when exactly one CA is named.");
       const password = await resolvePassword(o, { flag: "password", question: "Password of the CA's private key: " }, io);
       const ctx = await context();
-      const outcomes = await generateCrls(ctx, {
+      const outcomes = await generateCrls(ctx.caller, ctx, {
         cas: names,
         force: Boolean(o.force),
         ...(password !== undefined ? { password } : {}),
-        expiresSeconds: ctx.settings.crlExpires,
-        renewalSeconds: ctx.settings.crlRenewal,
       });
       const missed = (o: CrlOutcome): boolean => o.status === "failed" || o.status === "skipped";
       for (const outcome of outcomes) (missed(outcome) ? io.stderr : io.stdout).write(textLines([line(outcome)]));

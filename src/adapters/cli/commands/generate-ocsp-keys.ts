@@ -66,14 +66,11 @@ export function registerGenerateOcspKeys(program: Command, context: ContextFacto
             : undefined;
         const password = await resolvePassword(o, { flag: "password", question: "Password of the CA's private key: " }, io);
         const ctx = await context();
-        const outcomes = await generateOcspKeys(ctx, {
+        const outcomes = await generateOcspKeys(ctx.caller, ctx, {
           cas: names,
           force: Boolean(o.force),
           ...(password !== undefined ? { password } : {}),
           ...(responseValidity !== undefined ? { responseValidity } : {}),
-          validityDays: ctx.settings.ocspResponderValidity,
-          renewBeforeHours: ctx.settings.ocspResponderRenewal,
-          defaultResponseValidity: ctx.settings.ocspResponseValidity,
         });
         for (const outcome of outcomes) (outcome.outcome === "skipped" ? io.stderr : io.stdout).write(textLines([line(outcome)]));
         const missed = outcomes.filter((o) => o.missed).length;

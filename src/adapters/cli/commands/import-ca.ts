@@ -36,21 +36,16 @@ export function registerImportCa(program: Command, context: ContextFactory, io: 
     const ctx = await context();
     const importPassword = await resolvePassword(o, { flag: "import-password", question: "Password of the key to import: " }, io);
     const password = await resolvePassword(o, { flag: "password", question: "Password for the stored key: ", confirm: true }, io);
-    const { ca, publication } = await importCaAndPublish(
-      ctx,
-      {
-        name,
-        key,
-        certificate,
-        defaultHash: ctx.settings.defaultSignatureHash,
-        ...(o.allowMissingSki === true ? { allowMissingSki: true } : {}),
-        sign: urls,
-        ...(importPassword !== undefined ? { importPassword } : {}),
-        ...(password !== undefined ? { password } : {}),
-        ...(o.parent !== undefined ? { parent: o.parent as string } : {}),
-      },
-      ctx.settings,
-    );
+    const { ca, publication } = await importCaAndPublish(ctx.caller, ctx, {
+      name,
+      key,
+      certificate,
+      ...(o.allowMissingSki === true ? { allowMissingSki: true } : {}),
+      sign: urls,
+      ...(importPassword !== undefined ? { importPassword } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(o.parent !== undefined ? { parent: o.parent as string } : {}),
+    });
     reportNewCa(ca, publication, io);
   });
 }

@@ -4,7 +4,7 @@ import { formatSerial } from "../../../core/issuance/serial.js";
 import { certWatchers, parseWatcher } from "../../../core/usecases/cert-watchers.js";
 import { importCert } from "../../../core/usecases/import-cert.js";
 import { derFromPemOrDer } from "../../../core/x509/pem.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withCaller, type CliIo, type ContextFactory } from "../context.js";
 import { readFileOrStdin } from "../input.js";
 import { textLines } from "../output.js";
 import { collect } from "../values.js";
@@ -28,10 +28,7 @@ export function registerImportCert(program: Command, context: ContextFactory, io
       const watchers = (o.watch ?? []).map(parseWatcher);
       const der = derFromPemOrDer(await readFileOrStdin(path, "certificate", io), "CERTIFICATE", path);
       const ctx = await context();
-      const cert = await importCert(
-        { ...ctx, defaultCa: ctx.settings.defaultCa },
-        { der, watchers, ...(o.ca !== undefined ? { ca: o.ca } : {}) },
-      );
+      const cert = await importCert(ctx.caller, ctx, { der, watchers, ...(o.ca !== undefined ? { ca: o.ca } : {}) });
       io.stdout.write(formatSerial(cert.serial) + "\n");
     });
   program
@@ -42,7 +39,7 @@ export function registerImportCert(program: Command, context: ContextFactory, io
     .option("-r, --rm <email>", "remove a watcher; repeatable", collect)
     .addHelpText("after", examples(["tsca cert_watchers www.example.com --add ops@example.com --rm old@example.com"]))
     .action(async (identifier: string, o: { add?: string[]; rm?: string[] }) => {
-      const cert = await certWatchers(await context(), { cert: identifier, add: o.add ?? [], remove: o.rm ?? [] });
+      const cert = await certWatchers(...(await withCaller(context)), { cert: identifier, add: o.add ?? [], remove: o.rm ?? [] });
       io.stdout.write(textLines(cert.watchers));
     });
 }

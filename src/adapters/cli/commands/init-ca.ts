@@ -185,12 +185,11 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
       name,
       subject: subjectName,
       key: {
-        keyType: keyType ?? (await context()).settings.defaultKeyType,
+        ...(keyType !== undefined ? { keyType } : {}),
         ...(o.keySize !== undefined ? { keySize: positiveInt(o.keySize, "Key size") } : {}),
         ...(o.ellipticCurve !== undefined ? { curve: parseEllipticCurve(o.ellipticCurve) } : {}),
         ...(o.algorithm !== undefined ? { hash: parseHashAlgorithm(o.algorithm) } : {}),
       },
-      expiresDays: 0,
       certificate: {
         pathLength: pathLength(o),
         ...(o.keyUsage ? { keyUsage: parseKeyUsages(splitList(o.keyUsage)!) } : {}),
@@ -230,23 +229,16 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
     };
     const givenHostname = typeof o.defaultHostname === "string" ? parseDefaultHostname(o.defaultHostname) : o.defaultHostname;
     const ctx = await context();
-    const s = ctx.settings;
     const password = await resolvePassword(o, { flag: "password", question: "Password for the new CA's private key: ", confirm: true }, io);
     const parentPassword = await resolvePassword(o, { flag: "parent-password", question: "Password of the parent CA's private key: " }, io);
-    const defaultHostname = givenHostname === false ? undefined : (givenHostname ?? s.defaultHostname);
-    const { ca, publication } = await initCaAndPublish(
-      ctx,
-      {
-        ...req,
-        expiresDays: o.expires !== undefined ? parseDuration(o.expires, "--expires", { unit: "days" }) : s.defaultCaExpires,
-        keyDefaults: { keySize: s.defaultKeySize, minKeySize: s.minKeySize, curve: s.defaultEllipticCurve, hash: s.defaultSignatureHash },
-        ...(defaultHostname !== undefined ? { defaultHostname } : {}),
-        ...(password !== undefined ? { password } : {}),
-        ...(o.parent !== undefined ? { parent: o.parent } : {}),
-        ...(parentPassword !== undefined ? { parentPassword } : {}),
-      },
-      s,
-    );
+    const { ca, publication } = await initCaAndPublish(ctx.caller, ctx, {
+      ...req,
+      ...(o.expires !== undefined ? { expiresDays: parseDuration(o.expires, "--expires", { unit: "days" }) } : {}),
+      ...(givenHostname !== undefined ? { defaultHostname: givenHostname } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(o.parent !== undefined ? { parent: o.parent } : {}),
+      ...(parentPassword !== undefined ? { parentPassword } : {}),
+    });
     reportNewCa(ca, publication, io);
   });
 }

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { listCas, type CaList, type CaTreeNode } from "../../../core/usecases/list-cas.js";
 import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withCaller, type CliIo, type ContextFactory } from "../context.js";
 import { jsonOutput, outputFormat, textLines } from "../output.js";
 import { caSummaryJson } from "../render/ca-json.js";
 import { examples } from "../help.js";
@@ -38,7 +38,7 @@ export function registerListCas(program: Command, context: ContextFactory, io: C
     .addHelpText("after", examples(["tsca list_cas --tree", "the hierarchy"], ["tsca list_cas --output-format json", "for scripts"]))
     .action(async (o: { tree?: boolean; outputFormat: string }) => {
       const format = outputFormat(o.outputFormat, ["text", "json"] as const);
-      const { cas, tree, revokedAncestors } = await listCas((await context()).cas);
+      const { cas, tree, revokedAncestors } = await listCas(...(await withCaller(context, (c) => c.cas)));
       if (format === "json") {
         io.stdout.write(
           jsonOutput(

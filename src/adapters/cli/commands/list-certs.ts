@@ -46,7 +46,7 @@ export function registerListCerts(program: Command, context: ContextFactory, io:
         const within =
           o.expiresWithin !== undefined ? parseDuration(o.expiresWithin, "--expires-within", { unit: "days", allowZero: true }) : undefined;
         const ctx = await context();
-        const certs = await listCerts(ctx, {
+        const certs = await listCerts(ctx.caller, ctx, {
           ...(o.ca !== undefined ? { ca: o.ca } : {}),
           expired: o.expired ?? false,
           revoked: o.revoked ?? false,

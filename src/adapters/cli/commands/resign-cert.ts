@@ -38,15 +38,12 @@ export function registerResignCert(program: Command, context: ContextFactory, io
       // Before the renewal is issued: a certificate stored but never delivered would be issued twice on a retry.
       await checkCertificateOutput(o);
       const ctx = await context();
-      const { certificate } = await resignCert(
-        { ...ctx, defaultCa: ctx.settings.defaultCa, defaultExpires: ctx.settings.defaultExpires },
-        {
-          cert: identifier,
-          watchers,
-          ...(expiresDays !== undefined ? { expiresDays } : {}),
-          ...(password !== undefined ? { password } : {}),
-        },
-      );
+      const { certificate } = await resignCert(ctx.caller, ctx, {
+        cert: identifier,
+        watchers,
+        ...(expiresDays !== undefined ? { expiresDays } : {}),
+        ...(password !== undefined ? { password } : {}),
+      });
       const now = ctx.clock.now();
       await writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
     },

@@ -25,11 +25,10 @@ export function registerRevokeCa(program: Command, context: ContextFactory, io: 
       const reason = parseReason(o.reason);
       const password = await resolvePassword(o, { flag: "password", question: "Password of the parent CA's private key: " }, io);
       const ctx = await context();
-      const r = await revokeCa(ctx, {
+      const r = await revokeCa(ctx.caller, ctx, {
         ca: identifier,
         reason,
         ...(password !== undefined ? { parentPassword: password } : {}),
-        crlExpiresSeconds: ctx.settings.crlExpires,
       });
       io.stdout.write(`${formatSerial(r.ca.serial)}: revoked (${reason}).\n`);
       if (r.crl) io.stdout.write(textLines([`CA CRL #${r.crl.crl.number} of "${r.parent.name}" lists it (${entries(r.crl.entryCount)}).`]));

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { parseReason, REASONS } from "../../../core/revocation/reasons.js";
 import { revokeCert, unrevokeCert } from "../../../core/usecases/revoke-cert.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withCaller, type CliIo, type ContextFactory } from "../context.js";
 import { examples } from "../help.js";
 
 export function registerRevokeCert(program: Command, context: ContextFactory, io: CliIo): void {
@@ -26,7 +26,7 @@ export function registerRevokeCert(program: Command, context: ContextFactory, io
     )
     .action(async (identifier: string, o: { reason: string; compromised?: string }) => {
       const reason = parseReason(o.reason);
-      const cert = await revokeCert(await context(), {
+      const cert = await revokeCert(...(await withCaller(context)), {
         cert: identifier,
         reason,
         ...(o.compromised !== undefined ? { compromised: o.compromised } : {}),
@@ -39,7 +39,7 @@ export function registerRevokeCert(program: Command, context: ContextFactory, io
     .argument("<cert>", "serial (a unique prefix) or common name of the certificate")
     .addHelpText("after", examples(["tsca unrevoke_cert 4F:3A", "release a certificate revoked with --reason certificate_hold"]))
     .action(async (identifier: string) => {
-      const cert = await unrevokeCert(await context(), identifier);
+      const cert = await unrevokeCert(...(await withCaller(context)), identifier);
       io.stdout.write(`${formatSerial(cert.serial)}: released from hold.\n`);
     });
 }

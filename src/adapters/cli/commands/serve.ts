@@ -10,13 +10,19 @@ import type { CliIo, CliLaunchers, ServeOptions } from "../context.js";
 import { nonNegativeInt } from "../values.js";
 import { examples } from "../help.js";
 
-export function parseServeOptions(o: { host: string; port: string; workers: string; accessLog?: boolean }): ServeOptions {
+export function parseServeOptions(o: { host: string; port: string; workers: string; accessLog?: boolean; worker?: boolean }): ServeOptions {
   const port = nonNegativeInt(o.port, "--port");
   if (port > 65535) throw new TscaError("ERR_INVALID_ARGUMENT", `${o.port}: --port must be at most 65535.`);
   const workers = nonNegativeInt(o.workers, "--workers");
   if (workers > 256) throw new TscaError("ERR_INVALID_ARGUMENT", `${o.workers}: --workers must be at most 256.`);
   if (o.host.trim() === "") throw new TscaError("ERR_INVALID_ARGUMENT", "--host must not be empty.");
-  return { host: o.host.trim(), port, workers: workers === 0 ? availableParallelism() : workers, accessLog: Boolean(o.accessLog) };
+  return {
+    host: o.host.trim(),
+    port,
+    workers: workers === 0 ? availableParallelism() : workers,
+    accessLog: Boolean(o.accessLog),
+    ...(o.worker ? { worker: true } : {}),
+  };
 }
 
 export function registerServe(program: Command, launchers: CliLaunchers, io: CliIo): void {
@@ -27,6 +33,7 @@ export function registerServe(program: Command, launchers: CliLaunchers, io: Cli
     .option("--port <port>", "TCP port (0: any free port, logged at start)", "8080")
     .option("--workers <n>", "worker processes (0: one per CPU core)", "1")
     .option("--access-log", "log every request (off by default: OCSP traffic is high-volume)")
+    .option("--worker", "also sign queued signing requests in this process (single-host installs; needs the CA keys in CA_DIR)")
     .addHelpText(
       "after",
       examples(
@@ -38,7 +45,7 @@ export function registerServe(program: Command, launchers: CliLaunchers, io: Cli
         ],
       ),
     )
-    .action(async (o: { host: string; port: string; workers: string; accessLog?: boolean }) => {
+    .action(async (o: { host: string; port: string; workers: string; accessLog?: boolean; worker?: boolean }) => {
       const options = parseServeOptions(o);
       if (!launchers.serve) throw new TscaError("ERR_SERVER", "This build of tsca has no server.");
       void io;

@@ -152,20 +152,17 @@ export function registerSignCert(program: Command, context: ContextFactory, io: 
     // Before anything is issued: a certificate stored but never delivered would be issued twice on a retry.
     await checkCertificateOutput(o);
     const ctx = await context();
-    const { certificate } = await signCert(
-      { ...ctx, defaultCa: ctx.settings.defaultCa, defaultExpires: ctx.settings.defaultExpires },
-      {
-        csr,
-        ...(o.ca !== undefined ? { ca: o.ca } : {}),
-        ...(password !== undefined ? { password } : {}),
-        ...(request.subject ? { subject: request.subject } : {}),
-        sans: request.sans,
-        ...(request.profile !== undefined ? { profile: request.profile } : {}),
-        ...(request.expiresDays !== undefined ? { expiresDays: request.expiresDays } : {}),
-        overrides: request.overrides,
-        watchers: request.watchers,
-      },
-    );
+    const { certificate } = await signCert(ctx.caller, ctx, {
+      csr,
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(request.subject ? { subject: request.subject } : {}),
+      sans: request.sans,
+      ...(request.profile !== undefined ? { profile: request.profile } : {}),
+      ...(request.expiresDays !== undefined ? { expiresDays: request.expiresDays } : {}),
+      overrides: request.overrides,
+      watchers: request.watchers,
+    });
     const now = ctx.clock.now();
     await writeCertificate(await describeCertificate(ctx.cas, certificate, now), o, now, io);
   });

@@ -1,7 +1,8 @@
 /** `tsca view_ca CA`: everything about a CA; `--output-format text|pem|der|json`. */
 import type { Command } from "commander";
 import { viewCa } from "../../../core/usecases/view-ca.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
+import type { CliContext, CliIo, ContextFactory } from "../context.js";
 import { encodeCertificates, jsonOutput, outputFormat } from "../output.js";
 import { caViewJson } from "../render/ca-json.js";
 import { renderCaText } from "../render/ca-text.js";
@@ -27,9 +28,18 @@ export function registerViewCa(program: Command, context: ContextFactory, io: Cl
     .action(async (identifier: string, o: { outputFormat: string; pem: boolean; extensions: boolean; bundle?: boolean }) => {
       const format = outputFormat(o.outputFormat, ["text", "pem", "der", "json"] as const);
       const ctx = await context();
-      const view = await viewCa({ cas: ctx.cas, clock: ctx.clock, describeKey: (ca) => ctx.keys.describe(ca.keyRef) }, identifier);
+      const view = await viewCa(ctx.caller, { cas: ctx.cas, clock: ctx.clock, describeKey: (ca) => describeCaKey(ctx, ca) }, identifier);
       if (format === "text") io.stdout.write(renderCaText(view, { pem: o.pem, extensions: o.extensions }));
       else if (format === "json") io.stdout.write(jsonOutput(caViewJson(view)));
       else io.stdout.write(encodeCertificates(o.bundle ? view.chain : [view.ca.der], format === "pem" ? "PEM" : "DER"));
     });
+}
+
+/** Where the CA's key is, as its backend describes it; a backend this host lacks is named as stored. */
+function describeCaKey(ctx: CliContext, ca: CertificateAuthority): string {
+  try {
+    return ctx.keys.get(ca.keyBackend, ca.keyOptions).describe(ca.keyRef);
+  } catch {
+    return `${ca.keyRef} (key backend ${ca.keyBackend})`;
+  }
 }

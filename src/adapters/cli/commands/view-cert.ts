@@ -1,7 +1,7 @@
 /** `tsca view_cert CERT` and `tsca dump_cert CERT [PATH|-]`. */
 import type { Command } from "commander";
 import { viewCert } from "../../../core/usecases/view-cert.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withCaller, type CliIo, type ContextFactory } from "../context.js";
 import { encodeCertificates, parseCertFormat, writeOutput } from "../output.js";
 import { addCertificateOutputOptions, writeCertificate } from "../render/cert-output.js";
 import { examples, withExamples } from "../help.js";
@@ -13,7 +13,7 @@ export function registerViewCert(program: Command, context: ContextFactory, io: 
     .argument("<cert>", "serial (a unique prefix) or common name of the certificate")
     .action(async (identifier: string, o: { outputFormat: string; pem: boolean; extensions: boolean; bundle?: boolean; out?: string }) => {
       const ctx = await context();
-      await writeCertificate(await viewCert(ctx, identifier), o, ctx.clock.now(), io);
+      await writeCertificate(await viewCert(ctx.caller, ctx, identifier), o, ctx.clock.now(), io);
     });
   addCertificateOutputOptions(view, "text");
   withExamples(
@@ -34,7 +34,7 @@ export function registerViewCert(program: Command, context: ContextFactory, io: 
     )
     .action(async (identifier: string, path: string | undefined, o: { format: string; bundle?: boolean }) => {
       const format = parseCertFormat(o.format);
-      const view = await viewCert(await context(), identifier);
+      const view = await viewCert(...(await withCaller(context)), identifier);
       await writeOutput(encodeCertificates(o.bundle ? view.chain : [view.certificate.der], format), path, io);
     });
 }
