@@ -23,12 +23,8 @@ import cluster from "node:cluster";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import type { ServeOptions } from "../adapters/cli/context.js";
-import { SqlCaRepository } from "../adapters/db/ca-repository.js";
 import { prepareDatabase } from "../adapters/db/connection.js";
-import { SqlCrlRepository } from "../adapters/db/crl-repository.js";
-import { SqlOcspResponderRepository } from "../adapters/db/ocsp-responder-repository.js";
 import { SqlOcspStatusRepository } from "../adapters/db/ocsp-status-repository.js";
-import { SqlRevocationChangeFeed } from "../adapters/db/revocation-change-feed.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
 import { buildApp, createFastify } from "../adapters/web/app.js";
 import type { HttpLimits } from "../adapters/web/http-limits.js";
@@ -37,6 +33,7 @@ import { loadSettings, type Settings } from "../config/settings.js";
 import { TscaError } from "../core/errors.js";
 import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
 import { runServeWorker } from "./serve-worker.js";
+import { databasePorts } from "./composition.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
 
 export { createFastify };
@@ -130,14 +127,16 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   let started: Promise<void> = Promise.resolve();
   try {
     const clock = { now: () => new Date() };
-    const cas = new SqlCaRepository(db.db);
+    // The repositories every composition root shares (main/composition.ts); the web host adds no CA key store.
+    const ports = databasePorts(db);
+    const { cas } = ports;
     const issuers = new OcspIssuers(
-      { cas, responders: new SqlOcspResponderRepository(db.db), keys: new FileOcspKeyStore(settings.ocspKeyDir), clock },
+      { cas, responders: ports.responders, keys: new FileOcspKeyStore(settings.ocspKeyDir), clock },
       { caListMaxAgeMs: 5_000, retryMissingMs: 5_000, defaultResponseValidity: settings.ocspResponseValidity },
     );
     const staleAfterMs = Math.max(5_000, settings.ocspPollInterval * 10);
     const responder = new OcspResponder(
-      { clock, statuses: new SqlOcspStatusRepository(db.db), changes: new SqlRevocationChangeFeed(db.db), issuers },
+      { clock, statuses: new SqlOcspStatusRepository(db.db), changes: ports.changes, issuers },
       {
         ...DEFAULT_RESPONDER_OPTIONS,
         cacheSize: settings.ocspCacheSize,
@@ -149,7 +148,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
 
     // CRLs stored since the last poll (by generate_crls on the key host): the CRL routes drop what they
     // hold in memory when the generation changes, so a new CRL is served within one poll interval.
-    const crls = new SqlCrlRepository(db.db);
+    const { crls } = ports;
     let crlMark: number | undefined;
     let crlGeneration = 0;
     const checkCrls = async (): Promise<void> => {
