@@ -9,12 +9,17 @@ import type { Actor } from "../../src/core/access/actor.js";
 import type { UseCaseContext } from "../../src/core/access/context.js";
 import { FULL_ACCESS, grantsOf, type Grant } from "../../src/core/access/permissions.js";
 import type { Clock } from "../../src/core/ports/clock.js";
-import type { OpenDatabase } from "../../src/adapters/db/connection.js";
+import { join } from "node:path";
+import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
 import { FileOcspKeyStore } from "../../src/adapters/keys/ocsp-key-store.js";
 import { loadSettings } from "../../src/config/settings.js";
 import { Profiles } from "../../src/core/issuance/profiles.js";
 import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "../../src/main/composition.js";
 import { keyStoreRegistry } from "../../src/main/key-stores.js";
+import { tscaEnv, type TscaEnv } from "./cli.js";
+import { makePki, type Pki } from "./crl.js";
+import { freshDatabaseUrl, type Backend } from "./databases.js";
+import { disposeInstallation } from "./dispose-installation.js";
 
 export function keyHostCaller(db: Kysely<Database>, clock: Clock = realClock): UseCaseContext {
   return keyHostContext("system", { auditLog: new SqlAuditLog(db) }, clock, realRandom, "test");
@@ -39,4 +44,25 @@ export function inProcessDeps(env: Record<string, string>, db: OpenDatabase) {
     clock: realClock,
     random: realRandom,
   };
+}
+
+/** A fresh installation with Root and Inter (made by the CLI), its database opened in-process, and the ports. */
+export interface PkiInstallation {
+  t: TscaEnv;
+  pki: Pki;
+  db: OpenDatabase;
+  deps: ReturnType<typeof inProcessDeps>;
+}
+
+export async function openPkiInstallation(backend: Backend): Promise<PkiInstallation> {
+  const t = tscaEnv(await freshDatabaseUrl(backend));
+  const pki = makePki(t);
+  const db = await openDatabase(t.env.TSCA_DATABASE_URL ?? join(t.home, "tsca.sqlite3"));
+  return { t, pki, db, deps: inProcessDeps(t.env, db) };
+}
+
+export async function closePkiInstallation(i: PkiInstallation | undefined): Promise<void> {
+  if (!i) return;
+  await i.db.close();
+  await disposeInstallation(i.t);
 }

@@ -5,9 +5,8 @@
  * nothing and is itself in the audit log, and no grant opens what only the key host may do (create a CA,
  * sign CRLs or responder certificates).
  */
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
+import type { OpenDatabase } from "../../src/adapters/db/connection.js";
 import type { UseCaseContext } from "../../src/core/access/context.js";
 import type { Grant, Permission } from "../../src/core/access/permissions.js";
 import { isTscaError } from "../../src/core/errors.js";
@@ -30,11 +29,17 @@ import { viewCa } from "../../src/core/usecases/view-ca.js";
 import { viewCert } from "../../src/core/usecases/view-cert.js";
 import { parseName } from "../../src/core/x509/name.js";
 import { makeCsr } from "../helpers/certs.js";
-import { tsca, tscaEnv, type TscaEnv } from "../helpers/cli.js";
-import { leaf, makePki, type Pki } from "../helpers/crl.js";
-import { BACKENDS, freshDatabaseUrl } from "../helpers/databases.js";
-import { disposeInstallation } from "../helpers/dispose-installation.js";
-import { inProcessDeps, keyHostCaller, webCaller } from "../helpers/use-case-context.js";
+import { tsca, type TscaEnv } from "../helpers/cli.js";
+import { leaf, type Pki } from "../helpers/crl.js";
+import { BACKENDS } from "../helpers/databases.js";
+import {
+  closePkiInstallation,
+  inProcessDeps,
+  openPkiInstallation,
+  type PkiInstallation,
+  keyHostCaller,
+  webCaller,
+} from "../helpers/use-case-context.js";
 
 describe.each(BACKENDS)("permissions are checked in the use cases (%s)", (backend) => {
   let t: TscaEnv;
@@ -44,17 +49,12 @@ describe.each(BACKENDS)("permissions are checked in the use cases (%s)", (backen
   let deps: ReturnType<typeof inProcessDeps>;
   const serial = (colon: string): string => colon.replace(/:/g, "");
 
+  let installation: PkiInstallation | undefined;
   beforeAll(async () => {
-    t = tscaEnv(await freshDatabaseUrl(backend));
-    pki = makePki(t);
+    ({ t, pki, db, deps } = installation = await openPkiInstallation(backend));
     other = tsca(t, ["init_ca", "--key-type", "EC", "Other", "/CN=other.example.test"]).trim();
-    db = await openDatabase(t.env.TSCA_DATABASE_URL ?? join(t.home, "tsca.sqlite3"));
-    deps = inProcessDeps(t.env, db);
   });
-  afterAll(async () => {
-    await db?.close();
-    await disposeInstallation(t);
-  });
+  afterAll(() => closePkiInstallation(installation));
 
   const csr = (): Buffer => derFromPemOrDer(Buffer.from(makeCsr("ec", "/CN=perm.example.test").pem), "CERTIFICATE REQUEST", "CSR");
   const newLeaf = (cn: string, extra: string[] = []): string => leaf(t, "Inter", cn, extra).hex;

@@ -3,17 +3,21 @@
  * last write fails, the earlier ones and the audit event are gone too. The failure is injected by the
  * database itself (a trigger that refuses the write), so the code under test runs unchanged.
  */
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
+import type { OpenDatabase } from "../../src/adapters/db/connection.js";
 import { generateOcspKeys } from "../../src/core/usecases/generate-ocsp-keys.js";
 import { revokeCert } from "../../src/core/usecases/revoke-cert.js";
-import { tsca, tscaEnv, type TscaEnv } from "../helpers/cli.js";
-import { leaf, makePki, type Pki } from "../helpers/crl.js";
-import { BACKENDS, freshDatabaseUrl, type Backend } from "../helpers/databases.js";
-import { disposeInstallation } from "../helpers/dispose-installation.js";
-import { inProcessDeps, keyHostCaller } from "../helpers/use-case-context.js";
+import { tsca, type TscaEnv } from "../helpers/cli.js";
+import { leaf, type Pki } from "../helpers/crl.js";
+import { BACKENDS, type Backend } from "../helpers/databases.js";
+import {
+  closePkiInstallation,
+  inProcessDeps,
+  openPkiInstallation,
+  type PkiInstallation,
+  keyHostCaller,
+} from "../helpers/use-case-context.js";
 
 /** Make every write to `table` fail inside the database (`on` = false removes the trap). */
 async function trap(db: OpenDatabase, backend: Backend, table: string, on: boolean): Promise<void> {
@@ -43,16 +47,11 @@ describe.each(BACKENDS)("units of work (%s)", (backend) => {
   let pki: Pki;
   let deps: ReturnType<typeof inProcessDeps>;
 
+  let installation: PkiInstallation | undefined;
   beforeAll(async () => {
-    t = tscaEnv(await freshDatabaseUrl(backend));
-    pki = makePki(t);
-    db = await openDatabase(t.env.TSCA_DATABASE_URL ?? join(t.home, "tsca.sqlite3"));
-    deps = inProcessDeps(t.env, db);
+    ({ t, pki, db, deps } = installation = await openPkiInstallation(backend));
   });
-  afterAll(async () => {
-    await db?.close();
-    await disposeInstallation(t);
-  });
+  afterAll(() => closePkiInstallation(installation));
 
   const count = async (table: "certificate" | "audit_event"): Promise<number> =>
     Number((await db.db.selectFrom(table).select(db.db.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);

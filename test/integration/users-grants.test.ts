@@ -3,36 +3,34 @@
  * cases (by the key host), read back with accessOf() when a request is authenticated, and enforced by the
  * use cases. Every change to a user or a grant is in the audit log; no one but the key host changes them.
  */
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type OpenDatabase } from "../../src/adapters/db/connection.js";
+import type { OpenDatabase } from "../../src/adapters/db/connection.js";
 import { SqlAuditLog } from "../../src/adapters/db/audit-log.js";
 import type { UseCaseContext } from "../../src/core/access/context.js";
 import { editCa } from "../../src/core/usecases/edit-ca.js";
 import { accessOf, createUser, grant, ungrant } from "../../src/core/usecases/users.js";
 import { realClock, realRandom } from "../../src/main/composition.js";
-import { tscaEnv, type TscaEnv } from "../helpers/cli.js";
-import { makePki, type Pki } from "../helpers/crl.js";
-import { BACKENDS, freshDatabaseUrl } from "../helpers/databases.js";
-import { disposeInstallation } from "../helpers/dispose-installation.js";
-import { inProcessDeps, keyHostCaller, webCaller } from "../helpers/use-case-context.js";
+import { type Pki } from "../helpers/crl.js";
+import { BACKENDS } from "../helpers/databases.js";
+import {
+  closePkiInstallation,
+  inProcessDeps,
+  openPkiInstallation,
+  type PkiInstallation,
+  keyHostCaller,
+  webCaller,
+} from "../helpers/use-case-context.js";
 
 describe.each(BACKENDS)("users and grants (%s)", (backend) => {
-  let t: TscaEnv;
   let db: OpenDatabase;
   let pki: Pki;
   let deps: ReturnType<typeof inProcessDeps>;
 
+  let installation: PkiInstallation | undefined;
   beforeAll(async () => {
-    t = tscaEnv(await freshDatabaseUrl(backend));
-    pki = makePki(t);
-    db = await openDatabase(t.env.TSCA_DATABASE_URL ?? join(t.home, "tsca.sqlite3"));
-    deps = inProcessDeps(t.env, db);
+    ({ pki, db, deps } = installation = await openPkiInstallation(backend));
   });
-  afterAll(async () => {
-    await db?.close();
-    await disposeInstallation(t);
-  });
+  afterAll(() => closePkiInstallation(installation));
 
   /** The context a web request of `name` gets: its access read from the database. */
   const signedIn = async (name: string): Promise<UseCaseContext> => ({
