@@ -11,6 +11,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import { AuditChainWalk, auditEventHash, canonicalJson, type StoredAuditEvent } from "../../core/audit/audit-chain.js";
 import type {
+  AuditAnchor,
   AuditBreak,
   AuditEvent,
   AuditEventInput,
@@ -170,7 +171,7 @@ export class SqlAuditLog implements AuditLog, AuditReader {
    * head's seq has committed (appends commit in seq order, serialized by the head row), and events
    * appended during the walk are left for the next one.
    */
-  async verify(): Promise<{ events: number; broken?: AuditBreak }> {
+  async verify(anchor?: AuditAnchor): Promise<{ events: number; head: AuditAnchor; broken?: AuditBreak }> {
     try {
       const headRow = await this.db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirstOrThrow();
       const head = { seq: Number(headRow.seq), hash: headRow.hash };
@@ -187,13 +188,27 @@ export class SqlAuditLog implements AuditLog, AuditReader {
           .execute();
         for (const row of rows) {
           const broken = walk.push(stored(row));
-          if (broken) return { events: walk.events, broken };
+          if (broken) return { events: walk.events, head, broken };
+          if (anchor && Number(row.seq) === anchor.seq && row.hash !== anchor.hash)
+            return {
+              events: walk.events,
+              head,
+              broken: { seq: anchor.seq, problem: "changed", detail: `event ${anchor.seq} no longer has the hash it was anchored with` },
+            };
         }
         if (rows.length < VERIFY_CHUNK) break;
         after = Number(rows.at(-1)!.seq);
       }
-      const broken = walk.end(head);
-      return broken ? { events: walk.events, broken } : { events: walk.events };
+      const broken =
+        walk.end(head) ??
+        (anchor && anchor.seq > head.seq
+          ? ({
+              seq: anchor.seq,
+              problem: "removed",
+              detail: `event ${anchor.seq}, which was anchored, is no longer in the log (it ends at event ${head.seq})`,
+            } as const)
+          : undefined);
+      return broken ? { events: walk.events, head, broken } : { events: walk.events, head };
     } catch (e) {
       throw databaseError(e);
     }

@@ -49,10 +49,19 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/**
+ * An event's seq and hash, kept outside the database (a log line, a ticket, another host): the chain alone
+ * cannot show that its newest events were cut off together with the head row, an anchor can.
+ */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
 export type AuditBreak = { seq: number; problem: "changed" | "removed" | "reordered"; detail: string };
 
 export interface AuditReader {
   list(filter: AuditFilter): Promise<AuditEvent[]>;
   /** Walk the whole chain; undefined when it is intact, else the first event that breaks it. */
-  verify(): Promise<{ events: number; broken?: AuditBreak }>;
+  verify(anchor?: AuditAnchor): Promise<{ events: number; head: AuditAnchor; broken?: AuditBreak }>;
 }

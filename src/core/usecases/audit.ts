@@ -6,7 +6,7 @@
 import { actorLabel } from "../access/actor.js";
 import type { UseCaseContext } from "../access/context.js";
 import { TscaError } from "../errors.js";
-import type { AuditBreak, AuditEvent, AuditFilter, AuditReader } from "../ports/audit-log.js";
+import type { AuditAnchor, AuditBreak, AuditEvent, AuditFilter, AuditReader } from "../ports/audit-log.js";
 
 function requireSuperuser(ctx: UseCaseContext): void {
   if (ctx.access.superuser) return;
@@ -22,9 +22,24 @@ export async function listAudit(ctx: UseCaseContext, log: AuditReader, filter: A
 }
 
 /** The whole chain walked: how many events, and the first break if any. */
-export async function verifyAudit(ctx: UseCaseContext, log: AuditReader): Promise<{ events: number; broken?: AuditBreak }> {
+export async function verifyAudit(
+  ctx: UseCaseContext,
+  log: AuditReader,
+  anchor?: AuditAnchor,
+): Promise<{ events: number; head: AuditAnchor; broken?: AuditBreak }> {
   requireSuperuser(ctx);
-  return log.verify();
+  return log.verify(anchor);
+}
+
+/** `SEQ:HASH` (what `tsca audit --head` prints) as an anchor. */
+export function parseAuditAnchor(input: string): AuditAnchor {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(input.trim());
+  if (!m || Number(m[1]) < 1)
+    throw new TscaError(
+      "ERR_INVALID_ARGUMENT",
+      `${input}: An anchor is SEQ:HASH as tsca audit --head prints it (an event number, a colon, 64 hex digits).`,
+    );
+  return { seq: Number(m[1]), hash: m[2]! };
 }
 
 /** The one sentence for a broken chain: the break's seq and problem travel as fields. */

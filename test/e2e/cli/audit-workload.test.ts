@@ -123,6 +123,27 @@ describe.each(BACKENDS)("the audit log of a mixed workload (%s)", (backend) => {
     await swap();
     await expectBrokenAt(issue.seq, swap);
   });
+
+  it("an anchor kept outside the database catches newest events cut off together with the head (last: it truncates)", async () => {
+    const head = tsca(t, ["audit", "--head"]).trim();
+    expect(head).toMatch(new RegExp(`^${events.length}:[0-9a-f]{64}$`));
+    tsca(t, ["edit_ca", "Inter", "--website", "https://later.example.test/"]);
+    expect(tsca(t, ["audit", "--verify", "--anchor", head])).toBe(`Audit log intact: ${events.length + 1} events.\n`);
+    // Someone with write access removes the newest three events and moves the head back to match: the
+    // chain alone is intact again …
+    const keep = events.length - 2;
+    const last = await row(keep);
+    await db.db.deleteFrom("audit_event").where("seq", ">", keep).execute();
+    await db.db.updateTable("audit_head").set({ seq: keep, hash: last.hash }).where("id", "=", 1).execute();
+    expect(tsca(t, ["audit", "--verify"])).toBe(`Audit log intact: ${keep} events.\n`);
+    // … but not against the anchor.
+    const r = runTsca(t, ["audit", "--verify", "--anchor", head]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`event ${events.length}, which was anchored, is no longer in the log \\(it ends at event ${keep}\\)`),
+    );
+    expect(runTsca(t, ["audit", "--anchor", head]).code).toBe(2);
+  });
 });
 
 /** A certificate signed with Inter's key by openssl, outside tsca's records, for import_cert. */

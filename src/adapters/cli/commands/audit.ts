@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { canonicalJson } from "../../../core/audit/audit-chain.js";
 import { TscaError } from "../../../core/errors.js";
 import type { AuditEvent, AuditFilter } from "../../../core/ports/audit-log.js";
-import { auditBrokenError, listAudit, verifyAudit } from "../../../core/usecases/audit.js";
+import { auditBrokenError, listAudit, parseAuditAnchor, verifyAudit } from "../../../core/usecases/audit.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { examples } from "../help.js";
 import { jsonOutput, textLines } from "../output.js";
@@ -65,6 +65,8 @@ interface AuditOptions {
   limit?: string;
   json?: boolean;
   verify?: boolean;
+  head?: boolean;
+  anchor?: string;
 }
 
 export function registerAudit(program: Command, context: ContextFactory, io: CliIo): void {
@@ -79,6 +81,8 @@ export function registerAudit(program: Command, context: ContextFactory, io: Cli
     .option("--limit <n>", "only the newest N matching events")
     .option("--json", "one JSON array of events (with their hashes)")
     .option("--verify", "walk the whole hash chain; exit 1 naming the first event changed, removed or reordered")
+    .option("--head", "print the newest event as SEQ:HASH, to keep outside the database as an anchor")
+    .option("--anchor <seq:hash>", "with --verify: also check that this event, kept from an earlier --head, is still there unchanged")
     .addHelpText(
       "after",
       examples(
@@ -88,11 +92,20 @@ export function registerAudit(program: Command, context: ContextFactory, io: Cli
       ),
     )
     .action(async (o: AuditOptions) => {
+      if (o.anchor !== undefined && !o.verify) throw new TscaError("ERR_INVALID_ARGUMENT", "--anchor is checked by --verify: give both.");
+      if (o.head) {
+        const ctx = await context();
+        const { head, broken } = await verifyAudit(ctx.caller, ctx.auditLog);
+        // An anchor taken from a broken log would vouch for the tampering.
+        if (broken) throw auditBrokenError(broken);
+        io.stdout.write(`${head.seq}:${head.hash}\n`);
+        return;
+      }
       if (o.verify) {
         const filters = (["actor", "action", "object", "since", "until", "limit"] as const).filter((k) => o[k] !== undefined);
         if (filters.length) throw new TscaError("ERR_INVALID_ARGUMENT", `--verify checks the whole log and takes no --${filters[0]!}.`);
         const ctx = await context();
-        const result = await verifyAudit(ctx.caller, ctx.auditLog);
+        const result = await verifyAudit(ctx.caller, ctx.auditLog, o.anchor !== undefined ? parseAuditAnchor(o.anchor) : undefined);
         if (o.json)
           io.stdout.write(jsonOutput({ events: result.events, intact: result.broken === undefined, broken: result.broken ?? null }));
         if (result.broken) throw auditBrokenError(result.broken);
