@@ -2,6 +2,7 @@
  * What CLI commands get from the composition root: settings and the ports, created lazily so that
  * `-h` and usage errors never open a database.
  */
+import type { SigningRequestRepository } from "../../core/ports/signing-requests.js";
 import type { CaRepository } from "../../core/ports/ca-repository.js";
 import type { CertificateRepository } from "../../core/ports/certificate-repository.js";
 import type { CrlRepository } from "../../core/ports/crl-repository.js";
@@ -58,6 +59,7 @@ export interface CliContext {
   caller: UseCaseContext;
   /** The audit log, read by `tsca audit` (list and verify). */
   auditLog: AuditReader;
+  signingRequests: SigningRequestRepository;
   /** The signing queue's worker side (tsca worker), opened on demand; the caller closes it. */
   signingQueue: () => SigningQueue;
 }

@@ -7,20 +7,10 @@
  */
 import { TscaError } from "../../core/errors.js";
 import type { KeyStore } from "../../core/ports/key-store.js";
+import { canonicalJson } from "../../core/text/canonical-json.js";
 import type { KeyOptions, KeyStoreRegistry } from "../../core/ports/key-store-registry.js";
 
 export type KeyStoreFactory = (options: KeyOptions) => KeyStore;
-
-/** JSON with sorted keys: the same options in another order are the same store. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object")
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v) ?? "null";
-}
 
 export class BackendKeyStoreRegistry implements KeyStoreRegistry {
   readonly backends: readonly string[];
@@ -39,7 +29,7 @@ export class BackendKeyStoreRegistry implements KeyStoreRegistry {
     const factory = Object.hasOwn(this.factories, backend) ? this.factories[backend] : undefined;
     if (!factory)
       throw new TscaError("ERR_KEY_BACKEND", `${backend}: Unknown key backend (this installation has ${this.backends.join(", ")}).`);
-    const id = `${backend}\0${canonical(options)}`;
+    const id = `${backend}\0${canonicalJson(options)}`;
     let store = this.made.get(id);
     if (!store) {
       store = factory(options);

@@ -34,10 +34,7 @@ export async function guardChange(
   try {
     authorize(ctx, permission, ca.serial, ca.name);
   } catch (e) {
-    if (isTscaError(e))
-      await ctx.audit
-        .append(auditEvent(ctx, action, object, { error: e.code, permission }, "failure"), ctx.clock.now())
-        .catch(() => undefined);
+    if (isTscaError(e)) await recordRefusal(ctx, action, object, { error: e.code, permission });
     throw e;
   }
 }
@@ -57,6 +54,11 @@ export async function guardKeyHost(ctx: UseCaseContext, action: string, object: 
       fields: { actor: actorLabel(ctx.actor), action },
     },
   );
-  await ctx.audit.append(auditEvent(ctx, action, object, { error: e.code }, "failure"), ctx.clock.now()).catch(() => undefined);
+  await recordRefusal(ctx, action, object, { error: e.code });
   throw e;
+}
+
+/** A refused attempt, on record outside any transaction; a log that cannot be written does not hide the refusal. */
+function recordRefusal(ctx: UseCaseContext, action: string, object: string, detail: Record<string, unknown>): Promise<void> {
+  return ctx.audit.append(auditEvent(ctx, action, object, detail, "failure"), ctx.clock.now()).catch(() => undefined);
 }

@@ -14,6 +14,7 @@
  * AND move audit_head back, or rewrite every hash from some event on. Anchoring the head elsewhere (a
  * printed `tsca audit --verify` count, a copy of the head hash) is what detects that.
  */
+import { canonicalJson } from "../text/canonical-json.js";
 import { createHash } from "node:crypto";
 import type { AuditBreak } from "../ports/audit-log.js";
 
@@ -42,27 +43,6 @@ export type AuditEventFields = Omit<StoredAuditEvent, "hash" | "detail"> & { det
 export interface AuditHead {
   seq: number;
   hash: string;
-}
-
-/**
- * Canonical JSON (RFC 8785 §3.2: object members sorted by their UTF-16 code units, numbers and strings as
- * ECMAScript serializes them, no whitespace). Values without a JSON form (undefined, functions) are
- * dropped as JSON.stringify drops them, and toJSON is honoured (a Date becomes its ISO text), so what is
- * stored and what is hashed are the same value.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(JSON.parse(JSON.stringify(value ?? null)) as unknown));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== "object") return v;
-  // fromEntries defines own properties, so a "__proto__" key stays a key instead of setting the prototype.
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-  );
 }
 
 /** SHA-256 (hex) of an event's canonical encoding. */
@@ -201,3 +181,5 @@ export function verifyAuditChain(events: Iterable<StoredAuditEvent>, head: Audit
   const broken = walk.end(head);
   return broken ? { events: walk.events, broken } : { events: walk.events };
 }
+
+export { canonicalJson };

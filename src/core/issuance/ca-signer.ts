@@ -14,9 +14,15 @@ import { parseCertificate } from "../x509/certificate.js";
 export const caKeyStore = (keys: KeyStoreRegistry, ca: Pick<CertificateAuthority, "keyBackend" | "keyOptions">): KeyStore =>
   keys.get(ca.keyBackend, ca.keyOptions);
 
-export async function loadCaSigner(keys: KeyStoreRegistry, ca: CertificateAuthority, password: string | undefined): Promise<Signer> {
+export async function loadCaSigner(
+  keys: KeyStoreRegistry,
+  ca: CertificateAuthority,
+  password: string | undefined,
+  /** The CA certificate's SubjectPublicKeyInfo, when the caller has parsed the certificate already. */
+  caSpki: Buffer = parseCertificate(ca.der).spki,
+): Promise<Signer> {
   const signer = await caKeyStore(keys, ca).load(ca.keyRef, password);
-  if (!signer.spki.equals(parseCertificate(ca.der).spki))
+  if (!signer.spki.equals(caSpki))
     throw new TscaError("ERR_KEY_MISMATCH", `The private key of "${ca.name}" does not belong to its certificate.`);
   return signer;
 }

@@ -3,6 +3,7 @@
  * opening a key may mean reading a file and running a password-based KDF (scrypt, PBKDF2) each time. A
  * failed open is not remembered, so a key that appears later (or a fixed password) is picked up.
  */
+import { canonicalJson } from "../text/canonical-json.js";
 import type { KeySpec, KeyStore, PendingKey } from "../ports/key-store.js";
 import type { KeyOptions, KeyStoreRegistry } from "../ports/key-store-registry.js";
 import type { Signer } from "../ports/signer.js";
@@ -59,7 +60,7 @@ export class CachedKeyStoreRegistry implements KeyStoreRegistry {
   }
 
   get(backend: string, options?: KeyOptions): KeyStore {
-    const key = `${backend}\0${JSON.stringify(options ?? {})}`;
+    const key = `${backend}\0${canonicalJson(options ?? {})}`;
     let store = this.stores.get(key);
     if (!store) {
       store = new CachedKeyStore(this.inner.get(backend, options));

@@ -55,11 +55,11 @@ export async function prepareIssuer(
   const chain = ancestry(ca, (s) => all.get(s));
   assertUsable(chain, now, "Certificate authority", "ERR_CA_UNUSABLE");
   // The store the CA row names (key_backend, key_options); the key is checked against the certificate there.
-  const signer = await loadCaSigner(deps.keys, ca, password);
   const cert = parseCertificate(ca.der);
+  const signer = await loadCaSigner(deps.keys, ca, password, cert.spki);
   const constraints: ConstraintSource[] = [];
   for (const c of chain) {
-    const nc = findExtension(parseCertificate(c.der).extensions, nameConstraints);
+    const nc = findExtension((c === ca ? cert : parseCertificate(c.der)).extensions, nameConstraints);
     if (nc) constraints.push({ caName: c.name, constraints: nc });
   }
   return {

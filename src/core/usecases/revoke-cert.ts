@@ -4,6 +4,7 @@
  * (certificateHold) can be released; after release it is valid again and delta CRLs list it with
  * removeFromCRL (§5.3.1).
  */
+import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { TscaError } from "../errors.js";
 import type { IssuedCertificate } from "../certificates/certificate.js";
 import { findCertificate } from "../certificates/find-certificate.js";
@@ -37,11 +38,11 @@ async function certificateOfCa(
   deps: { certs: CertificateRepository; cas: CaRepository },
   identifier: string,
   action: string,
-): Promise<IssuedCertificate> {
+): Promise<{ cert: IssuedCertificate; ca: CertificateAuthority | undefined }> {
   const cert = await findCertificate(deps.certs, identifier);
   const ca = await deps.cas.get(cert.caSerial);
   await guardChange(ctx, "revoke", { serial: cert.caSerial, ...(ca ? { name: ca.name } : {}) }, action, `cert:${cert.serial}`);
-  return cert;
+  return { cert, ca };
 }
 
 export async function revokeCert(
@@ -51,10 +52,9 @@ export async function revokeCert(
 ): Promise<IssuedCertificate> {
   const now = ctx.clock.now();
   const compromisedAt = req.compromised !== undefined ? parseCompromised(req.compromised, now) : null;
-  const cert = await certificateOfCa(ctx, deps, req.cert, "cert.revoke");
+  const { cert, ca } = await certificateOfCa(ctx, deps, req.cert, "cert.revoke");
   if (cert.revokedAt) throw new TscaError("ERR_ALREADY_REVOKED", `${formatSerial(cert.serial)}: Certificate is already revoked.`);
   // A CA that follows a CA/B Forum rule set may publish only the reasons its Baseline Requirements allow.
-  const ca = await deps.cas.get(cert.caSerial);
   if (ca) assertCrlReasonAllowed(ca.lintRuleSets ?? [], crlReasonCodeOf(req.reason), "subscriber");
   await deps.uow.run(async (tx) => {
     await tx.certs.revoke(
@@ -79,7 +79,7 @@ export async function unrevokeCert(
   deps: { certs: CertificateRepository; cas: CaRepository; uow: UnitOfWork },
   identifier: string,
 ): Promise<IssuedCertificate> {
-  const cert = await certificateOfCa(ctx, deps, identifier, "cert.unrevoke");
+  const { cert } = await certificateOfCa(ctx, deps, identifier, "cert.unrevoke");
   if (!cert.revokedAt || cert.revokedReason !== "certificate_hold")
     throw new TscaError(
       "ERR_NOT_ON_HOLD",

@@ -59,34 +59,35 @@ async function grantsFor(deps: UserDeps, permissions: Grant["permission"][], cas
 
 const describeGrants = (grants: Grant[]): string[] => grants.map((g) => `${g.permission}@${g.caSerial ?? "*"}`);
 
-export async function grant(
+type GrantChange = { user: string; permissions: Grant["permission"][]; cas: string[] };
+
+/** grant and ungrant: the same checks, one write, one event; `apply` returns the event's extra detail. */
+async function changeGrants(
   ctx: UseCaseContext,
   deps: UserDeps,
-  req: { user: string; permissions: Grant["permission"][]; cas: string[] },
+  req: GrantChange,
+  action: "grant.add" | "grant.remove",
+  apply: (users: UserRepository, grants: Grant[], now: Date) => Promise<Record<string, unknown>>,
 ): Promise<Grant[]> {
-  await guardKeyHost(ctx, "grant.add", `user:${req.user}`);
+  await guardKeyHost(ctx, action, `user:${req.user}`);
   const grants = await grantsFor(deps, req.permissions, req.cas);
   const now = ctx.clock.now();
   await deps.uow.run(async (tx) => {
-    await tx.users.addGrants(req.user, grants, now);
-    await tx.audit.append(auditEvent(ctx, "grant.add", `user:${req.user}`, { grants: describeGrants(grants) }), now);
+    const detail = await apply(tx.users, grants, now);
+    await tx.audit.append(auditEvent(ctx, action, `user:${req.user}`, { grants: describeGrants(grants), ...detail }), now);
   });
   return deps.users.grants(req.user);
 }
 
-export async function ungrant(
-  ctx: UseCaseContext,
-  deps: UserDeps,
-  req: { user: string; permissions: Grant["permission"][]; cas: string[] },
-): Promise<Grant[]> {
-  await guardKeyHost(ctx, "grant.remove", `user:${req.user}`);
-  const grants = await grantsFor(deps, req.permissions, req.cas);
-  const now = ctx.clock.now();
-  await deps.uow.run(async (tx) => {
-    const removed = await tx.users.removeGrants(req.user, grants);
-    await tx.audit.append(auditEvent(ctx, "grant.remove", `user:${req.user}`, { grants: describeGrants(grants), removed }), now);
+export function grant(ctx: UseCaseContext, deps: UserDeps, req: GrantChange): Promise<Grant[]> {
+  return changeGrants(ctx, deps, req, "grant.add", async (users, grants, now) => {
+    await users.addGrants(req.user, grants, now);
+    return {};
   });
-  return deps.users.grants(req.user);
+}
+
+export function ungrant(ctx: UseCaseContext, deps: UserDeps, req: GrantChange): Promise<Grant[]> {
+  return changeGrants(ctx, deps, req, "grant.remove", async (users, grants) => ({ removed: await users.removeGrants(req.user, grants) }));
 }
 
 /**

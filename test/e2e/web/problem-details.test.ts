@@ -25,22 +25,8 @@ import { OcspIssuers } from "../../../src/core/revocation/ocsp-issuers.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../../../src/core/revocation/ocsp-responder.js";
 import { MAX_OCSP_REQUEST_BYTES } from "../../../src/core/revocation/ocsp-request.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
+import { EXPECTED_HTTP_STATUS } from "../../helpers/http-statuses.js";
 import { responseStatus } from "../../helpers/serve.js";
-
-/** The status each kind must get (docs/errors.md, Kinds), written out rather than read from the table under test. */
-const EXPECTED: Record<ErrorKind, number> = {
-  usage: 400,
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  "not-found": 404,
-  conflict: 409,
-  "too-large": 413,
-  "unsupported-media-type": 415,
-  "rate-limited": 429,
-  unavailable: 503,
-  internal: 500,
-};
 
 /** The first code of each kind, so that every kind is thrown once. */
 const CODE_OF_KIND = Object.fromEntries(
@@ -145,11 +131,11 @@ describe.each(BACKENDS)("problem+json answers of buildApp (%s)", (backend) => {
   it("answers a TscaError of every kind with the status of its kind, its sentence and its fields", async () => {
     for (const kind of ERROR_KINDS) {
       const r = await app.inject({ method: "GET", url: `/test/throw/${kind}` });
-      const body = expectProblem(r, EXPECTED[kind], CODE_OF_KIND[kind]);
+      const body = expectProblem(r, EXPECTED_HTTP_STATUS[kind], CODE_OF_KIND[kind]);
       expect(body).toEqual({
         type: `urn:tsca:error:${CODE_OF_KIND[kind]}`,
         title: body.title,
-        status: EXPECTED[kind],
+        status: EXPECTED_HTTP_STATUS[kind],
         detail: `A ${kind} error.`,
         code: CODE_OF_KIND[kind],
         ca: "Inter",
@@ -157,7 +143,7 @@ describe.each(BACKENDS)("problem+json answers of buildApp (%s)", (backend) => {
         rfc: "RFC 5280 §4.2.1.9",
       });
       // RFC 9110 §10.2.3: a client told to come back is told when.
-      if (EXPECTED[kind] === 503 || EXPECTED[kind] === 429) expect(r.headers["retry-after"], kind).toMatch(/^\d+$/);
+      if (EXPECTED_HTTP_STATUS[kind] === 503 || EXPECTED_HTTP_STATUS[kind] === 429) expect(r.headers["retry-after"], kind).toMatch(/^\d+$/);
       else expect(r.headers["retry-after"], kind).toBeUndefined();
     }
   });

@@ -67,7 +67,7 @@ export function registerSubmitRequest(program: Command, context: ContextFactory,
     .addHelpText("after", examples(["tsca request_status 7bf0a9ebbe82e205f0a4185350c6f306", "pending, issued SERIAL, or failed CODE: why"]))
     .action(async (id: string) => {
       const ctx = await context();
-      const r = await ctx.uow.run((tx) => requestStatus(ctx.caller, { signingRequests: tx.signingRequests }, id));
+      const r = await requestStatus(ctx.caller, ctx, id);
       if (r.status === "issued") io.stdout.write(`issued ${formatSerial(r.certificateSerial ?? "")}\n`);
       else if (r.status === "failed") io.stdout.write(`failed ${r.errorCode ?? ""}: ${r.errorMessage ?? ""}\n`);
       else io.stdout.write(`pending (attempts: ${r.attempts})\n`);
