@@ -124,6 +124,15 @@ export const ERROR_CODES = {
   ERR_REQUEST_NOT_FOUND: { kind: "not-found", doc: "No signing request has this id (or the actor may not view its CA)." },
   ERR_USER_NOT_FOUND: { kind: "not-found", doc: "No user has this name." },
   ERR_USER_NAME_TAKEN: { kind: "conflict", doc: "A user with this name exists already." },
+  ERR_WEAK_PASSWORD: {
+    kind: "invalid",
+    doc: "A new password breaks a rule: at least 12 and at most 1024 characters, not containing the user name, not one character repeated.",
+  },
+  ERR_TOKEN_NOT_FOUND: { kind: "not-found", doc: "No API token has this name." },
+  ERR_TOKEN_NAME_TAKEN: {
+    kind: "conflict",
+    doc: "An API token with this name exists already (token names are unique in the installation).",
+  },
   ERR_AUDIT_BROKEN: {
     kind: "invalid",
     doc: "tsca audit --verify found the audit log's hash chain broken; the message names the first event that was changed, removed or reordered.",

@@ -18,6 +18,7 @@ import type { Database } from "../adapters/db/schema.js";
 import { SqlSigningRequestRepository } from "../adapters/db/signing-request-repository.js";
 import { SqlUnitOfWork } from "../adapters/db/unit-of-work.js";
 import { SqlUserRepository } from "../adapters/db/user-repository.js";
+import { SqlTokenRepository } from "../adapters/db/token-repository.js";
 import type { Settings } from "../config/settings.js";
 import type { Actor } from "../core/access/actor.js";
 import type { UseCaseContext } from "../core/access/context.js";
@@ -52,6 +53,7 @@ export const transactionPorts =
     certs: new SqlCertificateRepository(trx),
     responders: new SqlOcspResponderRepository(trx),
     users: new SqlUserRepository(trx),
+    tokens: new SqlTokenRepository(trx),
     signingRequests: new SqlSigningRequestRepository(trx, dialect),
     audit: new SqlAuditLog(trx, dialect),
   });
@@ -65,6 +67,7 @@ export function databasePorts({ db, dialect }: { db: Kysely<Database>; dialect: 
     responders: new SqlOcspResponderRepository(db),
     changes: new SqlRevocationChangeFeed(db),
     users: new SqlUserRepository(db),
+    tokens: new SqlTokenRepository(db),
     signingRequests: new SqlSigningRequestRepository(db, dialect),
     auditLog: new SqlAuditLog(db, dialect),
     uow: new SqlUnitOfWork(db, transactionPorts(dialect)),

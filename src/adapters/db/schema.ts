@@ -166,14 +166,33 @@ export interface SigningRequestTable {
   updated_at: string;
 }
 
+/** API tokens (migration 0010): hash is the hex SHA-256 of the token; times are ISO 8601 text. */
+export interface ApiTokenTable {
+  name: string;
+  user_name: string;
+  hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A certificate's lower-cased CN and SAN values, for prefix search (migration 0011). */
+export interface CertificateNameTable {
+  serial: string;
+  name: string;
+}
+
 export interface Database {
   tsca_user: UserTable;
+  api_token: ApiTokenTable;
   user_grant: UserGrantTable;
   audit_event: AuditEventTable;
   audit_head: AuditHeadTable;
   signing_request: SigningRequestTable;
   certificate_authority: CertificateAuthorityTable;
   certificate: CertificateTable;
+  certificate_name: CertificateNameTable;
   ocsp_responder: OcspResponderTable;
   revocation_counter: RevocationCounterTable;
   revocation_event: RevocationEventTable;

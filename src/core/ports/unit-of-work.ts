@@ -10,12 +10,14 @@ import type { CertificateRepository } from "./certificate-repository.js";
 import type { OcspResponderRepository } from "./ocsp-responder-repository.js";
 import type { SigningRequestRepository } from "./signing-requests.js";
 import type { UserRepository } from "./user-repository.js";
+import type { TokenRepository } from "./token-repository.js";
 
 export interface TransactionPorts {
   cas: CaRepository;
   certs: CertificateRepository;
   responders: OcspResponderRepository;
   users: UserRepository;
+  tokens: TokenRepository;
   signingRequests: SigningRequestRepository;
   audit: AuditLog;
 }

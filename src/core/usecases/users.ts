@@ -1,8 +1,9 @@
 /**
  * Users and their grants: who may act through the web admin and the API, and on which CAs. Only the key
  * host's command line creates users and changes grants (like CAs: the web host can be compromised without
- * handing out rights). Every change is in the audit log, in the same transaction. The CLI commands and
- * password handling (argon2id) come with the web admin; these are the use cases they call.
+ * handing out rights). Every change is in the audit log, in the same transaction. The CLI commands
+ * (adapters/cli/commands/*-user*.ts, grant.ts) check the password policy and hash with argon2id before
+ * they call these: no use case sees a password.
  */
 import type { UseCaseContext } from "../access/context.js";
 import { auditEvent, guardKeyHost } from "../access/guard.js";
@@ -20,8 +21,10 @@ export interface UserDeps {
 }
 
 /** Letters, digits and `._-`, starting with a letter or digit: safe in logs, URLs and audit objects. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 export function assertUserName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name))
+  if (!NAME_PATTERN.test(name))
     throw new TscaError(
       "ERR_INVALID_ARGUMENT",
       `${JSON.stringify(name)}: A user name has 1 to 64 letters, digits, dots, dashes or underscores, and starts with a letter or digit.`,
@@ -49,6 +52,75 @@ export async function createUser(
     await tx.audit.append(auditEvent(ctx, "user.create", `user:${user.name}`, { superuser: user.superuser }), now);
   });
   return user;
+}
+
+const userNotFound = (name: string): TscaError => new TscaError("ERR_USER_NOT_FOUND", `${name}: No such user.`, { fields: { user: name } });
+
+/** The user `name` inside a unit of work, or ERR_USER_NOT_FOUND. */
+export async function existingUser(users: UserRepository, name: string): Promise<User> {
+  const user = await users.get(name);
+  if (!user) throw userNotFound(name);
+  return user;
+}
+
+/**
+ * Change a user: one update and its event in one transaction. `detail` goes into the event; the new
+ * password hash never does (a hash in the log could be attacked offline).
+ */
+async function updateUser(
+  ctx: UseCaseContext,
+  deps: Pick<UserDeps, "users" | "uow">,
+  name: string,
+  action: string,
+  patch: Parameters<UserRepository["update"]>[1],
+  detail?: Record<string, unknown>,
+): Promise<User> {
+  await guardKeyHost(ctx, action, `user:${name}`);
+  const now = ctx.clock.now();
+  return deps.uow.run(async (tx) => {
+    await tx.users.update(name, patch, now);
+    await tx.audit.append(auditEvent(ctx, action, `user:${name}`, detail), now);
+    return existingUser(tx.users, name);
+  });
+}
+
+/**
+ * Set (or, with null, remove) a user's password. The caller checks the password policy and hashes
+ * (core/access/password-policy.ts, the PasswordHasher port): a use case never sees the password itself.
+ */
+export async function setPassword(
+  ctx: UseCaseContext,
+  deps: Pick<UserDeps, "users" | "uow">,
+  req: { name: string; passwordHash: string | null },
+): Promise<void> {
+  await updateUser(ctx, deps, req.name, "user.password", { passwordHash: req.passwordHash }, { password: req.passwordHash !== null });
+}
+
+/**
+ * Disable a user: from the next request on it can neither log in nor use any of its API tokens
+ * (accessOf and authenticateToken read `enabled` on every request). The user and its grants stay, for
+ * the audit log's sake.
+ */
+export function disableUser(ctx: UseCaseContext, deps: Pick<UserDeps, "users" | "uow">, req: { name: string }): Promise<User> {
+  return updateUser(ctx, deps, req.name, "user.disable", { enabled: false });
+}
+
+/** A user as listings show it: never the password hash, only whether there is one. */
+export interface ListedUser extends Omit<User, "passwordHash"> {
+  hasPassword: boolean;
+  grants: Grant[];
+}
+
+export async function listUsers(ctx: UseCaseContext, deps: Pick<UserDeps, "users">): Promise<ListedUser[]> {
+  await guardKeyHost(ctx, "user.list", "user:*");
+  const users = await deps.users.list();
+  return Promise.all(
+    users.map(async ({ passwordHash, ...user }) => ({
+      ...user,
+      hasPassword: passwordHash !== null,
+      grants: await deps.users.grants(user.name),
+    })),
+  );
 }
 
 /** `cas` are CA names or serial prefixes; none: the grant is for every CA. */
