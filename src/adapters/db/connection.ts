@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { Kysely, SqliteDialect, PostgresDialect, sql } from "kysely";
 import { TscaError } from "../../core/errors.js";
 import { MIGRATIONS, MIGRATIONS_TABLE, type Dialect } from "./migrations.js";
+import { backfillPostgres, backfillSqlite } from "./migration-backfill.js";
 import { connectionLost, createPostgresPool, discardingLostConnections } from "./postgres-pool.js";
 import type { Database } from "./schema.js";
 
@@ -136,6 +137,7 @@ async function openSqlite(path: string): Promise<OpenDatabase> {
     for (const m of MIGRATIONS) {
       if (done.has(m.id)) continue;
       for (const stmt of m.up("sqlite")) raw.exec(stmt);
+      if (m.backfill) backfillSqlite(raw, m.backfill);
       raw.prepare("INSERT INTO tsca_migrations (id, applied_at) VALUES (?, ?)").run(m.id, new Date().toISOString());
     }
   });
@@ -193,6 +195,7 @@ async function migratePostgres(pool: import("pg").Pool): Promise<void> {
     for (const m of MIGRATIONS) {
       if (done.has(m.id)) continue;
       for (const stmt of m.up("postgres")) await run(stmt);
+      if (m.backfill) await backfillPostgres(run, m.backfill);
       await run("INSERT INTO tsca_migrations (id, applied_at) VALUES ($1, $2)", [m.id, new Date().toISOString()]);
     }
     await run("COMMIT");

@@ -3,11 +3,22 @@
  * transaction that first takes a lock (SQLite: BEGIN IMMEDIATE, the database write lock; PostgreSQL: a
  * transaction-scoped advisory lock), so two processes starting at once serialize instead of racing.
  */
+import { searchNames, searchTerm } from "../../core/certificates/search-names.js";
+
 export type Dialect = "sqlite" | "postgres";
 
 export interface Migration {
   id: string;
   up(dialect: Dialect): string[];
+  /** Rows SQL alone cannot compute, filled after `up` in the same transaction (migration-backfill.ts). */
+  backfill?: Backfill;
+}
+
+/** Derived rows: every row of `from` (read in pages in `key` order; a TEXT key) gives `rows(row)` for `into`. */
+export interface Backfill {
+  from: { table: string; key: string; columns: string[] };
+  into: { table: string; columns: string[] };
+  rows(source: Record<string, unknown>): unknown[][];
 }
 
 const blob = (d: Dialect): string => (d === "postgres" ? "BYTEA" : "BLOB");
@@ -253,6 +264,42 @@ export const MIGRATIONS: Migration[] = [
       )`,
       `CREATE INDEX api_token_user ON api_token (user_name)`,
     ],
+  },
+  {
+    // Certificate listings (issues 9 and 10) page by (not_after, serial) with a keyset, never OFFSET, and
+    // search by name prefix. certificate_name holds each certificate's lower-cased CN and SAN values
+    // (core/certificates/search-names.ts), so a name prefix is one range scan of its primary key; on
+    // PostgreSQL the names compare byte-wise (COLLATE "C") whatever the database's locale, so that range
+    // is exactly the prefix. The indexes serve the listing's order under each filter: all, per CA, per
+    // profile, revoked only (partial).
+    id: "0011-certificate-names",
+    up: (d) => [
+      `CREATE TABLE certificate_name (
+        serial TEXT NOT NULL REFERENCES certificate(serial) ON DELETE CASCADE,
+        name TEXT${d === "postgres" ? ` COLLATE "C"` : ""} NOT NULL,
+        PRIMARY KEY (name, serial)
+      )`,
+      `CREATE INDEX certificate_name_serial ON certificate_name (serial)`,
+      `CREATE INDEX certificate_page ON certificate (not_after, serial)`,
+      `CREATE INDEX certificate_ca_page ON certificate (ca_serial, not_after, serial)`,
+      `CREATE INDEX certificate_profile_page ON certificate (profile, not_after, serial)`,
+      `CREATE INDEX certificate_revoked_page ON certificate (not_after, serial) WHERE revoked_at IS NOT NULL`,
+    ],
+    backfill: {
+      from: { table: "certificate", key: "serial", columns: ["der", "common_name"] },
+      into: { table: "certificate_name", columns: ["serial", "name"] },
+      rows: (r) => {
+        let names: string[];
+        try {
+          names = searchNames(r.der as Uint8Array);
+        } catch {
+          // A stored DER that no longer parses must not block every command behind this migration: such a
+          // certificate is found by the CN recorded when it was stored.
+          names = [searchTerm(String(r.common_name))].filter(Boolean);
+        }
+        return names.map((name) => [r.serial, name]);
+      },
+    },
   },
 ];
 

@@ -177,6 +177,12 @@ export interface ApiTokenTable {
   last_used_at: string | null;
 }
 
+/** A certificate's lower-cased CN and SAN values, for prefix search (migration 0011). */
+export interface CertificateNameTable {
+  serial: string;
+  name: string;
+}
+
 export interface Database {
   tsca_user: UserTable;
   api_token: ApiTokenTable;
@@ -186,6 +192,7 @@ export interface Database {
   signing_request: SigningRequestTable;
   certificate_authority: CertificateAuthorityTable;
   certificate: CertificateTable;
+  certificate_name: CertificateNameTable;
   ocsp_responder: OcspResponderTable;
   revocation_counter: RevocationCounterTable;
   revocation_event: RevocationEventTable;
