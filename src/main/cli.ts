@@ -6,6 +6,7 @@ import { chmodSync, existsSync, readFileSync, statSync, type Stats } from "node:
 import { fileURLToPath } from "node:url";
 import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
+import { Argon2PasswordHasher } from "../adapters/system/argon2-password-hasher.js";
 import { keyStoreRegistry, recoverKeyStores } from "./key-stores.js";
 import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "./composition.js";
 import { signingQueue } from "./signing-queue.js";
@@ -116,6 +117,7 @@ export async function main(
         defaults: defaultsFromSettings(settings),
         caller: keyHostContext("cli", ports, clock, random),
         signingQueue: () => signingQueue(opened, settings.databaseUrl),
+        passwords: new Argon2PasswordHasher(),
       };
     })());
   try {

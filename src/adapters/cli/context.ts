@@ -18,6 +18,9 @@ import type { SigningQueue } from "../../core/ports/signing-queue.js";
 import type { UseCaseContext } from "../../core/access/context.js";
 import type { AuditReader } from "../../core/ports/audit-log.js";
 import type { Defaults } from "../../core/usecases/defaults.js";
+import type { UserRepository } from "../../core/ports/user-repository.js";
+import type { TokenRepository } from "../../core/ports/token-repository.js";
+import type { PasswordHasher } from "../../core/ports/password-hasher.js";
 
 export interface CliSettings {
   caDir: string;
@@ -62,6 +65,10 @@ export interface CliContext {
   signingRequests: SigningRequestRepository;
   /** The signing queue's worker side (tsca worker), opened on demand; the caller closes it. */
   signingQueue: () => SigningQueue;
+  /** Users, their API tokens, and the password hash (argon2id) create_user and set_password store. */
+  users: UserRepository;
+  tokens: TokenRepository;
+  passwords: PasswordHasher;
 }
 
 export interface CliIo {

@@ -30,6 +30,15 @@ import { registerRevokeCa } from "./commands/revoke-ca.js";
 import { registerWorker } from "./commands/worker.js";
 import { registerSubmitRequest } from "./commands/submit-request.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCreateUser } from "./commands/create-user.js";
+import { registerSetPassword } from "./commands/set-password.js";
+import { registerListUsers } from "./commands/list-users.js";
+import { registerDisableUser } from "./commands/disable-user.js";
+import { registerGrant } from "./commands/grant.js";
+import { registerUngrant } from "./commands/ungrant.js";
+import { registerCreateToken } from "./commands/create-token.js";
+import { registerListTokens } from "./commands/list-tokens.js";
+import { registerRevokeToken } from "./commands/revoke-token.js";
 
 export { EXIT };
 
@@ -94,6 +103,15 @@ const COMMAND_GROUPS: Record<string, string> = {
   generate_ocsp_keys: "CRLs, OCSP and the server:",
   serve: "CRLs, OCSP and the server:",
   audit: "Users and audit:",
+  create_user: "Users and audit:",
+  set_password: "Users and audit:",
+  list_users: "Users and audit:",
+  disable_user: "Users and audit:",
+  grant: "Users and audit:",
+  ungrant: "Users and audit:",
+  create_token: "Users and audit:",
+  list_tokens: "Users and audit:",
+  revoke_token: "Users and audit:",
   submit_request: "Signing queue:",
   request_status: "Signing queue:",
   worker: "Signing queue:",
@@ -140,6 +158,8 @@ export function buildProgram(
   commands.push(registerGenerateOcspKeys);
   commands.push(registerSubmitRequest, registerWorker);
   commands.push(registerAudit);
+  commands.push(registerCreateUser, registerSetPassword, registerListUsers, registerDisableUser, registerGrant, registerUngrant);
+  commands.push(registerCreateToken, registerListTokens, registerRevokeToken);
   for (const register of commands) register(program, context, io);
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {

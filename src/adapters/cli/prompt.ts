@@ -131,6 +131,15 @@ export interface PasswordRequest {
   confirm?: boolean;
 }
 
+/**
+ * A new password for a user account (create_user, set_password): the first line of `file`, else asked
+ * twice on a terminal, else the first line of standard input. An empty one is returned as it is: the
+ * password policy refuses it with the rule it breaks.
+ */
+export function newAccountPassword(file: string | undefined, question: string, io: CliIo): Promise<string> {
+  return file !== undefined ? Promise.resolve(readPasswordFile(file)) : typed(question, io, true);
+}
+
 /** True when the option or its file twin was given (for "only when exactly one CA is named" checks). */
 export const passwordGiven = (o: object, flag: string): boolean =>
   (o as Record<string, unknown>)[camel(flag)] !== undefined || (o as Record<string, unknown>)[camel(`${flag}-file`)] !== undefined;
