@@ -32,6 +32,8 @@
  * | TSCA_HTTP_REQUEST_TIMEOUT     | httpRequestTimeout    | 10000 (ms for the whole request, body included) |
  * | TSCA_HTTP_IDLE_TIMEOUT        | httpIdleTimeout       | 65000 (ms a connection may be silent: keep-alive, stalled) |
  * | TSCA_HTTP_MAX_CONNECTIONS     | httpMaxConnections    | 10000 (open connections per server process) |
+ * | TSCA_API_AUTH_FAILURES_PER_MINUTE | apiAuthFailuresPerMinute | 30 (failed API authentications per client address, then 429) |
+ * | TSCA_API_RATE_LIMIT           | apiRateLimit          | 6000 (API requests per token and minute, then 429; 0: no limit) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
@@ -85,6 +87,9 @@ export interface Settings {
   httpRequestTimeout: number;
   httpIdleTimeout: number;
   httpMaxConnections: number;
+  /** REST API limits per server process: failed authentications per client address and minute; requests per token and minute (0: none). */
+  apiAuthFailuresPerMinute: number;
+  apiRateLimit: number;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -119,6 +124,8 @@ const FILE_KEYS: Record<string, string> = {
   httpRequestTimeout: "TSCA_HTTP_REQUEST_TIMEOUT",
   httpIdleTimeout: "TSCA_HTTP_IDLE_TIMEOUT",
   httpMaxConnections: "TSCA_HTTP_MAX_CONNECTIONS",
+  apiAuthFailuresPerMinute: "TSCA_API_AUTH_FAILURES_PER_MINUTE",
+  apiRateLimit: "TSCA_API_RATE_LIMIT",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -143,6 +150,12 @@ function readConfigFile(path: string): Raw {
 function positiveInt(v: unknown, setting: string, source: string): number {
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n <= 0) throw configError(setting, source, `"${String(v)}" is not a positive integer.`);
+  return n;
+}
+
+function nonNegativeInt(v: unknown, setting: string, source: string): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 0) throw configError(setting, source, `"${String(v)}" is not a non-negative integer.`);
   return n;
 }
 
@@ -287,6 +300,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     httpRequestTimeout,
     httpIdleTimeout: val("httpIdleTimeout", 65_000, positiveInt),
     httpMaxConnections: val("httpMaxConnections", 10_000, positiveInt),
+    apiAuthFailuresPerMinute: val("apiAuthFailuresPerMinute", 30, positiveInt),
+    apiRateLimit: val("apiRateLimit", 6_000, nonNegativeInt),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)

@@ -8,7 +8,7 @@ import { listCas, type CaList, type CaTreeNode } from "../../../core/usecases/li
 import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
 import { withCaller, type CliIo, type ContextFactory } from "../context.js";
 import { jsonOutput, outputFormat, textLines } from "../output.js";
-import { caSummaryJson } from "../render/ca-json.js";
+import { caSummaryJson } from "../../../core/views/ca-json.js";
 import { examples } from "../help.js";
 
 /** Marks after the name: a revoked CA, and one that cannot sign because a CA above it is revoked. */

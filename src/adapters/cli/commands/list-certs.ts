@@ -5,7 +5,7 @@ import { formatSerial } from "../../../core/issuance/serial.js";
 import { listCerts } from "../../../core/usecases/list-certs.js";
 import type { CliIo, ContextFactory } from "../context.js";
 import { jsonOutput, outputFormat, textLines } from "../output.js";
-import { certSummaryJson } from "../render/cert-json.js";
+import { certSummaryJson } from "../../../core/views/cert-json.js";
 import { parseDuration } from "../duration.js";
 import { examples } from "../help.js";
 

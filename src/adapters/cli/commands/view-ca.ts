@@ -4,7 +4,7 @@ import { viewCa } from "../../../core/usecases/view-ca.js";
 import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
 import type { CliContext, CliIo, ContextFactory } from "../context.js";
 import { encodeCertificates, jsonOutput, outputFormat } from "../output.js";
-import { caViewJson } from "../render/ca-json.js";
+import { caViewJson } from "../../../core/views/ca-json.js";
 import { renderCaText } from "../render/ca-text.js";
 import { examples } from "../help.js";
 

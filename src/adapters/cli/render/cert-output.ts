@@ -4,7 +4,7 @@ import type { CertificateView } from "../../../core/usecases/view-cert.js";
 import type { CliIo } from "../context.js";
 import { derBundleRefused, encodeCertificates, jsonOutput, outputFormat, writeOutput } from "../output.js";
 import { checkOutputFile } from "../output-file.js";
-import { certViewJson } from "./cert-json.js";
+import { certViewJson } from "../../../core/views/cert-json.js";
 import { renderCertText } from "./cert-text.js";
 
 export const CERT_OUTPUT_FORMATS = ["pem", "der", "text", "json"] as const;

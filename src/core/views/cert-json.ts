@@ -1,10 +1,13 @@
-/** Certificates as JSON for scripts: stable keys, ISO-8601 UTC times, colon-hex serials. */
-import type { IssuedCertificate } from "../../../core/certificates/certificate.js";
-import { certificateStatus } from "../../../core/certificates/certificate.js";
-import { formatSerial } from "../../../core/issuance/serial.js";
-import type { CertificateView } from "../../../core/usecases/view-cert.js";
-import { formatName } from "../../../core/x509/name.js";
-import { toPem } from "../../../core/x509/pem.js";
+/**
+ * Certificates as JSON for scripts: stable keys, ISO-8601 UTC times, colon-hex serials. One shape for every
+ * surface: `view_cert`/`list_certs --output-format json` and the REST API.
+ */
+import type { IssuedCertificate } from "../certificates/certificate.js";
+import { certificateStatus } from "../certificates/certificate.js";
+import { formatSerial } from "../issuance/serial.js";
+import type { CertificateView } from "../usecases/view-cert.js";
+import { formatName } from "../x509/name.js";
+import { toPem } from "../x509/pem.js";
 
 export function certSummaryJson(c: IssuedCertificate, now: Date): Record<string, unknown> {
   return {

@@ -1,9 +1,13 @@
-/** JSON for scripts: stable keys, ISO-8601 UTC times, serials in colon hex. Never key material. */
-import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
-import { formatSerial } from "../../../core/issuance/serial.js";
-import type { CaView } from "../../../core/usecases/view-ca.js";
-import { toPem } from "../../../core/x509/pem.js";
-import { formatName } from "../../../core/x509/name.js";
+/**
+ * CAs as JSON for scripts: stable keys, ISO-8601 UTC times, serials in colon hex. Never key material.
+ * One shape for every surface: `view_ca`/`list_cas --output-format json` and the REST API (which leaves
+ * out key_location, a path on the key host).
+ */
+import type { CertificateAuthority } from "../ca/certificate-authority.js";
+import { formatSerial } from "../issuance/serial.js";
+import type { CaView } from "../usecases/view-ca.js";
+import { toPem } from "../x509/pem.js";
+import { formatName } from "../x509/name.js";
 
 export function caSummaryJson(ca: CertificateAuthority): Record<string, unknown> {
   return {
