@@ -21,7 +21,7 @@ export function registerCreateToken(program: Command, context: ContextFactory, i
       "after",
       examples(
         ["tsca create_token ci --name ci-pipeline --expires 90", "prints the token once: keep it in a secret store"],
-        ['TOKEN=$(tsca create_token ci) && curl -H "Authorization: Bearer $TOKEN" https://ca.example.test/api/v1/cas'],
+        ["TOKEN=$(tsca create_token ci)", 'in a script; requests send "Authorization: Bearer $TOKEN"'],
       ),
     )
     .action(async (user: string, o: { name?: string; expires?: string }) => {
