@@ -82,6 +82,24 @@ export class SqlSigningRequestRepository implements SigningRequestRepository {
     }
   }
 
+  async getMany(ids: string[]): Promise<SigningRequest[]> {
+    const out: SigningRequest[] = [];
+    try {
+      // Chunks keep each statement under SQLite's bound-parameter limit.
+      for (let i = 0; i < ids.length; i += 1000) {
+        const rows = await this.db
+          .selectFrom("signing_request")
+          .selectAll()
+          .where("id", "in", ids.slice(i, i + 1000))
+          .execute();
+        out.push(...rows.map(signingRequestFromRow));
+      }
+      return out;
+    } catch (e) {
+      throw databaseError(e);
+    }
+  }
+
   /**
    * One statement for the whole batch (UPDATE … FROM VALUES, SQLite ≥ 3.33 and PostgreSQL; both name the
    * columns of a VALUES list column1, column2, …): a batch costs one round trip, not one per request.

@@ -15,6 +15,12 @@ export interface SigningRequestParameters {
   profile?: string;
   expiresDays?: number;
   watchers: string[];
+  /**
+   * The serial of a certificate this request renews (submitResignRequest): the worker signs it like
+   * resign_cert — the old certificate's subject, SANs, profile and extensions, for the CSR — and ignores
+   * subject, sans and profile here.
+   */
+  resigns?: string;
 }
 
 export interface SigningRequest {
@@ -59,6 +65,8 @@ export interface SigningRequestRepository {
   /** Store a new pending request; on PostgreSQL the workers are notified when the transaction commits. */
   insert(req: NewSigningRequest, now: Date): Promise<void>;
   get(id: string): Promise<SigningRequest | undefined>;
+  /** The requests with these ids that exist, in one query (the waiter's poll); order unspecified. */
+  getMany(ids: string[]): Promise<SigningRequest[]>;
   /** Record the outcomes of claimed requests (inside the claim's transaction). */
   complete(outcomes: SigningRequestOutcome[], now: Date): Promise<void>;
 }

@@ -2,7 +2,9 @@
  * The signing worker's batch (DESIGN.md "Who signs, where"): claim pending requests, sign each through
  * the same path as sign_cert (issueFromCsr: CSR proof of possession, profile, CA usable, name constraints,
  * lint before sign), then store the certificates, the requests' outcomes and the audit events in the
- * claim's transaction — one commit per batch, so a request is issued exactly once or stays pending.
+ * claim's transaction — one commit per batch, so a request is issued exactly once or stays pending. A
+ * request that renews a certificate (`resigns`, from submitResignRequest) is signed through issueRenewal,
+ * the resign_cert path, instead.
  *
  * Outcomes per request:
  *   issued  the certificate is stored, `cert.issue` audited (actor system:worker, detail: request id and
@@ -15,7 +17,7 @@
  */
 import type { UseCaseContext } from "../access/context.js";
 import { auditEvent } from "../access/guard.js";
-import { isTscaError, type TscaError } from "../errors.js";
+import { isTscaError, TscaError } from "../errors.js";
 import type { IssuedCertificate } from "../certificates/certificate.js";
 import type { Profiles } from "../issuance/profiles.js";
 import type { CaRepository } from "../ports/ca-repository.js";
@@ -26,7 +28,9 @@ import type { TransactionPorts } from "../ports/unit-of-work.js";
 import { parseGeneralName } from "../x509/general-name.js";
 import { parseName } from "../x509/name.js";
 import type { Defaults } from "./defaults.js";
-import { certificateIssued, issueFromCsr } from "./sign-cert.js";
+import { formatSerial } from "../issuance/serial.js";
+import { issueRenewal } from "./resign-cert.js";
+import { certificateIssued, issueFromCsr, type SignCertDeps } from "./sign-cert.js";
 
 /** Tries for a request the worker cannot sign for its own reasons, before the request is failed. */
 export const MAX_ATTEMPTS = 5;
@@ -94,6 +98,29 @@ export async function processSigningRequests(
   }
 }
 
+/**
+ * A renewal request (submitResignRequest): signed exactly as resign_cert signs it, for the CSR the request
+ * carries (the old certificate's stored one). A certificate deleted since is the request's fault.
+ */
+async function renewal(
+  ctx: UseCaseContext,
+  deps: Omit<SignCertDeps, "uow">,
+  tx: TransactionPorts,
+  r: SigningRequest,
+  password: string | undefined,
+): Promise<{ certificate: IssuedCertificate; detail: Record<string, unknown> }> {
+  const p = r.parameters;
+  const old = await tx.certs.get(p.resigns!);
+  if (!old) throw new TscaError("ERR_CERT_NOT_FOUND", `${formatSerial(p.resigns!)}: Certificate not found.`);
+  const { certificate } = await issueRenewal(ctx, deps, old, {
+    csrDer: r.csr,
+    ...(password !== undefined ? { password } : {}),
+    ...(p.expiresDays !== undefined ? { expiresDays: p.expiresDays } : {}),
+    watchers: p.watchers,
+  });
+  return { certificate, detail: { resigned: old.serial } };
+}
+
 async function signBatch(
   ctx: UseCaseContext,
   deps: ProcessSigningRequestsDeps,
@@ -103,7 +130,7 @@ async function signBatch(
   const report: SigningBatchReport = { claimed: requests.length, issued: 0, failed: 0, retried: 0, errors: {} };
   const cas = batchCas(tx.cas);
   const now = ctx.clock.now();
-  const issued: { request: SigningRequest; certificate: IssuedCertificate; ctx: UseCaseContext }[] = [];
+  const issued: { request: SigningRequest; certificate: IssuedCertificate; ctx: UseCaseContext; detail: Record<string, unknown> }[] = [];
   const failed: { request: SigningRequest; error: { code: string; message: string }; ctx: UseCaseContext }[] = [];
   const outcomes: SigningRequestOutcome[] = [];
   for (const r of requests) {
@@ -112,22 +139,33 @@ async function signBatch(
     try {
       const p = r.parameters;
       const password = deps.password(r.caSerial);
-      const { certificate } = await issueFromCsr(
-        rctx,
-        { cas, keys: deps.keys, clock: ctx.clock, random: ctx.random, certs: tx.certs, profiles: deps.profiles, defaults: deps.defaults },
-        {
-          csr: r.csr,
-          ca: r.caSerial,
-          ...(password !== undefined ? { password } : {}),
-          ...(p.subject !== undefined ? { subject: parseName(p.subject) } : {}),
-          sans: p.sans.map((s) => parseGeneralName(s)),
-          ...(p.profile !== undefined ? { profile: p.profile } : {}),
-          ...(p.expiresDays !== undefined ? { expiresDays: p.expiresDays } : {}),
-          overrides: {},
-          watchers: p.watchers,
-        },
-      );
-      issued.push({ request: r, certificate, ctx: rctx });
+      const signDeps = {
+        cas,
+        keys: deps.keys,
+        clock: ctx.clock,
+        random: ctx.random,
+        certs: tx.certs,
+        profiles: deps.profiles,
+        defaults: deps.defaults,
+      };
+      const { certificate, detail } =
+        p.resigns !== undefined
+          ? await renewal(rctx, signDeps, tx, r, password)
+          : {
+              ...(await issueFromCsr(rctx, signDeps, {
+                csr: r.csr,
+                ca: r.caSerial,
+                ...(password !== undefined ? { password } : {}),
+                ...(p.subject !== undefined ? { subject: parseName(p.subject) } : {}),
+                sans: p.sans.map((s) => parseGeneralName(s)),
+                ...(p.profile !== undefined ? { profile: p.profile } : {}),
+                ...(p.expiresDays !== undefined ? { expiresDays: p.expiresDays } : {}),
+                overrides: {},
+                watchers: p.watchers,
+              })),
+              detail: {},
+            };
+      issued.push({ request: r, certificate, ctx: rctx, detail });
       outcomes.push({ id: r.id, status: "issued", certificateSerial: certificate.serial });
       report.issued++;
     } catch (e) {
@@ -150,7 +188,9 @@ async function signBatch(
   // One step of the audit chain for the whole batch (three statements, not three per request).
   await tx.audit.appendMany(
     [
-      ...issued.map((i) => certificateIssued(i.ctx, i.certificate, { request: i.request.id, requestedBy: i.request.requestedBy })),
+      ...issued.map((i) =>
+        certificateIssued(i.ctx, i.certificate, { request: i.request.id, requestedBy: i.request.requestedBy, ...i.detail }),
+      ),
       ...failed.map((f) =>
         auditEvent(
           f.ctx,

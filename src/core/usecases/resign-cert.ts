@@ -5,6 +5,7 @@
 import type { UseCaseContext } from "../access/context.js";
 import { guardChange } from "../access/guard.js";
 import { TscaError } from "../errors.js";
+import type { IssuedCertificate } from "../certificates/certificate.js";
 import { findCertificate } from "../certificates/find-certificate.js";
 import { findCa } from "../ca/find-ca.js";
 import type { ExtensionOverrides } from "../issuance/end-entity-extensions.js";
@@ -47,15 +48,28 @@ function carriedOver(exts: Extension[]): ExtensionOverrides {
   return o;
 }
 
-export async function resignCert(
+export interface RenewalRequest {
+  /** The CSR to sign again: the old certificate's stored CSR (the signing worker passes the request's copy). */
+  csrDer: Buffer;
+  expiresDays?: number;
+  password?: string;
+  /** Replaces the old certificate's watchers when not empty. */
+  watchers?: string[];
+}
+
+/**
+ * Everything resign_cert does but finding and storing: the same subject, SANs, profile and carried-over
+ * extensions as `old`, with a new serial and validity, after the `sign` permission on its CA. resign_cert
+ * and the signing worker (a request with `resigns`) both sign through this, so a queued renewal is exactly
+ * a resign_cert.
+ */
+export async function issueRenewal(
   ctx: UseCaseContext,
-  deps: SignCertDeps,
-  req: { cert: string; expiresDays?: number; password?: string; watchers?: string[] },
+  deps: Omit<SignCertDeps, "uow">,
+  old: IssuedCertificate,
+  req: RenewalRequest,
 ): Promise<SignCertResult> {
-  const old = await findCertificate(deps.certs, req.cert);
-  if (!old.csrDer)
-    throw new TscaError("ERR_CSR_INVALID", "The certificate has no stored CSR (it was imported), so it cannot be re-signed.");
-  const { csr, keyType } = readCsr(old.csrDer);
+  const { csr, keyType } = readCsr(req.csrDer);
   const parsed = parseCertificate(old.der);
   const now = ctx.clock.now();
   const ca = await findCa(deps.cas, old.caSerial);
@@ -76,9 +90,27 @@ export async function resignCert(
     csrDer: csr.der,
     watchers: req.watchers?.length ? req.watchers : old.watchers,
   });
-  await deps.uow.run(async (tx) => {
-    await tx.certs.insert([certificate]);
-    await tx.audit.append(certificateIssued(ctx, certificate, { resigned: old.serial }), now);
-  });
   return { certificate, issuer };
+}
+
+/** The stored CSR of a certificate to renew; one without (imported) cannot be re-signed. */
+export function storedCsr(old: IssuedCertificate): Buffer {
+  if (!old.csrDer)
+    throw new TscaError("ERR_CSR_INVALID", "The certificate has no stored CSR (it was imported), so it cannot be re-signed.");
+  return old.csrDer;
+}
+
+export async function resignCert(
+  ctx: UseCaseContext,
+  deps: SignCertDeps,
+  req: { cert: string; expiresDays?: number; password?: string; watchers?: string[] },
+): Promise<SignCertResult> {
+  const old = await findCertificate(deps.certs, req.cert);
+  const result = await issueRenewal(ctx, deps, old, { ...req, csrDer: storedCsr(old) });
+  const now = ctx.clock.now();
+  await deps.uow.run(async (tx) => {
+    await tx.certs.insert([result.certificate]);
+    await tx.audit.append(certificateIssued(ctx, result.certificate, { resigned: old.serial }), now);
+  });
+  return result;
 }
