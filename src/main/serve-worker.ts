@@ -10,12 +10,22 @@ import { prepareDatabase } from "../adapters/db/connection.js";
 import type { Settings } from "../config/settings.js";
 import { CachedKeyStoreRegistry } from "../core/issuance/cached-key-store.js";
 import { Profiles } from "../core/issuance/profiles.js";
+import type { SigningBatchReport } from "../core/usecases/process-signing-requests.js";
 import { runSigningWorker } from "../core/usecases/signing-worker.js";
 import { databasePorts, defaultsFromSettings, keyHostContext } from "./composition.js";
 import { keyStoreRegistry } from "./key-stores.js";
 import { signingQueue } from "./signing-queue.js";
 
-export async function runServeWorker(settings: Settings, logger: Logger, signal: AbortSignal): Promise<void> {
+/**
+ * `onBatch` runs after every batch that claimed something, once it has committed: the server passes its
+ * SigningRequestWaiter's notify(), so `?wait` answers as soon as the certificate is stored.
+ */
+export async function runServeWorker(
+  settings: Settings,
+  logger: Logger,
+  signal: AbortSignal,
+  onBatch?: (report: SigningBatchReport) => void,
+): Promise<void> {
   logger.info({ caDir: settings.caDir }, `Signing worker enabled: CA keys from CA_DIR=${settings.caDir}`);
   const db = await prepareDatabase(settings.databaseUrl, { timeoutMs: settings.databaseTimeout });
   const queue = signingQueue(db, settings.databaseUrl);
@@ -40,6 +50,7 @@ export async function runServeWorker(settings: Settings, logger: Logger, signal:
           if (failing) logger.info("signing worker: database available again");
           failing = false;
           logger.info({ ...r }, "signing batch");
+          onBatch?.(r);
         },
         onError: (e) => {
           if (!failing) logger.warn({ err: (e as Error).message }, "signing worker: batch rolled back, requests stay pending; retrying");
