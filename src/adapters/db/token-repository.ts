@@ -4,9 +4,10 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import { TscaError } from "../../core/errors.js";
-import type { ApiToken, TokenRepository } from "../../core/ports/token-repository.js";
+import type { ApiToken, TokenCredentials, TokenRepository } from "../../core/ports/token-repository.js";
 import { databaseError, isUniqueViolation } from "./database-errors.js";
 import type { ApiTokenTable, Database } from "./schema.js";
+import { grantsFromRows } from "./user-repository.js";
 
 const COLUMNS = ["name", "user_name", "created_at", "expires_at", "revoked_at", "last_used_at"] as const;
 
@@ -69,6 +70,45 @@ export class SqlTokenRepository implements TokenRepository {
     try {
       const row = await this.db.selectFrom("api_token").select(COLUMNS).where("hash", "=", hash).executeTakeFirst();
       return row ? fromRow(row) : undefined;
+    } catch (e) {
+      throw databaseError(e);
+    }
+  }
+
+  async credentials(hash: string): Promise<TokenCredentials | undefined> {
+    try {
+      // One row per grant (one with null grant columns when there is none): the token, user and grants in one round trip.
+      const rows = await this.db
+        .selectFrom("api_token as t")
+        .innerJoin("tsca_user as u", "u.name", "t.user_name")
+        .leftJoin("user_grant as g", "g.user_name", "t.user_name")
+        .select([
+          "t.name",
+          "t.user_name",
+          "t.created_at",
+          "t.expires_at",
+          "t.revoked_at",
+          "t.last_used_at",
+          "u.enabled",
+          "u.superuser",
+          "g.permission",
+          "g.ca_serial",
+        ])
+        .where("t.hash", "=", hash)
+        .execute();
+      const first = rows[0];
+      if (!first) return undefined;
+      const grants = rows.flatMap((r) =>
+        r.permission !== null && r.ca_serial !== null ? [{ permission: r.permission, ca_serial: r.ca_serial }] : [],
+      );
+      return {
+        token: fromRow(first),
+        userEnabled: Number(first.enabled) === 1,
+        superuser: Number(first.superuser) === 1,
+        grants: grantsFromRows(grants).sort((a, b) =>
+          `${a.permission} ${a.caSerial ?? "*"}`.localeCompare(`${b.permission} ${b.caSerial ?? "*"}`),
+        ),
+      };
     } catch (e) {
       throw databaseError(e);
     }

@@ -25,6 +25,12 @@ function fromRow(r: Selectable<UserTable>): User {
   };
 }
 
+/** user_grant rows as grants; a permission this version does not know (written by a newer one) grants nothing here. */
+export const grantsFromRows = (rows: readonly { permission: string; ca_serial: string }[]): Grant[] =>
+  rows.flatMap((r) =>
+    isPermission(r.permission) ? [{ permission: r.permission, caSerial: r.ca_serial === GLOBAL ? null : r.ca_serial }] : [],
+  );
+
 const notFound = (name: string): TscaError => new TscaError("ERR_USER_NOT_FOUND", `${name}: No such user.`, { fields: { user: name } });
 
 export class SqlUserRepository implements UserRepository {
@@ -94,10 +100,7 @@ export class SqlUserRepository implements UserRepository {
         .orderBy("permission")
         .orderBy("ca_serial")
         .execute();
-      // A permission this version does not know (written by a newer one) grants nothing here.
-      return rows.flatMap((r) =>
-        isPermission(r.permission) ? [{ permission: r.permission, caSerial: r.ca_serial === GLOBAL ? null : r.ca_serial }] : [],
-      );
+      return grantsFromRows(rows);
     } catch (e) {
       throw databaseError(e);
     }

@@ -9,12 +9,12 @@
 import { createHash } from "node:crypto";
 import type { UseCaseContext } from "../access/context.js";
 import { auditEvent, guardKeyHost } from "../access/guard.js";
-import type { AccessPolicy } from "../access/permissions.js";
-import { TscaError, isTscaError } from "../errors.js";
+import { FULL_ACCESS, grantsOf, type AccessPolicy } from "../access/permissions.js";
+import { TscaError } from "../errors.js";
 import type { ApiToken, TokenRepository } from "../ports/token-repository.js";
 import type { UnitOfWork } from "../ports/unit-of-work.js";
 import type { UserRepository } from "../ports/user-repository.js";
-import { accessOf, existingUser, NAME_PATTERN } from "./users.js";
+import { existingUser, NAME_PATTERN } from "./users.js";
 
 export interface TokenDeps {
   tokens: TokenRepository;
@@ -120,8 +120,10 @@ async function noteUse(tokens: TokenRepository, token: ApiToken, now: Date): Pro
 
 /**
  * For every API request: the token's user and policy; throws ERR_UNAUTHENTICATED (one sentence, no hint
- * whether the token is unknown, revoked, expired or its user disabled). One indexed lookup by hash, then
- * the user and its grants, read afresh so that a disabled user or a changed grant takes effect at once.
+ * whether the token is unknown, revoked, expired or its user disabled). One query by the indexed hash
+ * reads the token with its user's state and grants, afresh on every request, so that a disabled user, a
+ * revoked token or a changed grant takes effect at once. (`users` is part of the contract the API codes
+ * against; the one-query read goes through `tokens`.)
  */
 export async function authenticateToken(
   deps: { tokens: TokenRepository; users: UserRepository },
@@ -130,15 +132,11 @@ export async function authenticateToken(
 ): Promise<{ user: string; tokenName: string; access: AccessPolicy }> {
   // Anything not shaped like a token is refused without a query.
   if (!TOKEN_PATTERN.test(presented)) throw refused();
-  const token = await deps.tokens.byHash(tokenHash(presented));
-  if (!token || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt.getTime() <= now.getTime())) throw refused();
-  let access: AccessPolicy;
-  try {
-    access = await accessOf(deps.users, token.user);
-  } catch (e) {
-    if (isTscaError(e) && e.code === "ERR_UNAUTHENTICATED") throw refused();
-    throw e;
-  }
+  const found = await deps.tokens.credentials(tokenHash(presented));
+  if (!found || !found.userEnabled) throw refused();
+  const { token } = found;
+  if (token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt.getTime() <= now.getTime())) throw refused();
   await noteUse(deps.tokens, token, now);
-  return { user: token.user, tokenName: token.name, access };
+  // The same policy accessOf() gives a signed-in user: a superuser everything, anyone else its grants.
+  return { user: token.user, tokenName: token.name, access: found.superuser ? FULL_ACCESS : grantsOf(found.grants) };
 }
