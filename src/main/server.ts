@@ -3,6 +3,10 @@
  * keys and the web adapter. It never opens CA_DIR and needs no CA key — a web host shares only the database
  * and the OCSP key directory with the key host (DESIGN principle 1).
  *
+ * The REST API (/api/v1, wired in main/api.ts) is one more plugin of the same application. It queues signing
+ * requests; with `--worker` the worker here signs them and tells the API's waiter after each batch, so
+ * `?wait=SECONDS` can answer with the certificate (cluster workers, in other processes, see it by polling).
+ *
  * With `--workers N > 1` this process becomes a node:cluster primary that forks N workers (each a full
  * server on the shared port), restarts a worker that dies or does not report "listening" in time, gives up
  * when they keep dying, and forwards SIGTERM/SIGINT for a graceful stop: stop accepting, finish in-flight
@@ -34,6 +38,8 @@ import { TscaError } from "../core/errors.js";
 import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
 import { runServeWorker } from "./serve-worker.js";
 import { databasePorts } from "./composition.js";
+import { apiDeps, apiSurface } from "./api.js";
+import { SigningRequestWaiter } from "./request-waiter.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
 
 export { createFastify };
@@ -49,6 +55,12 @@ export function httpLimits(settings: Settings = loadSettings()): HttpLimits {
 }
 
 const GRACE_MS = 15_000;
+
+/**
+ * Told after every batch of the in-process signing worker (`serve --worker`), so the REST API's waiters
+ * (`?wait=SECONDS`) read their requests again at once instead of at their next poll.
+ */
+const signedBatches = new Set<() => void>();
 
 /** Start-up retries while the database is unavailable: the first wait, doubled up to the cap, ±20 %. */
 const RETRY_FIRST_MS = 500;
@@ -125,11 +137,16 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let started: Promise<void> = Promise.resolve();
+  let waiter: SigningRequestWaiter | undefined;
+  const notifyWaiter = (): void => waiter?.notify();
   try {
     const clock = { now: () => new Date() };
     // The repositories every composition root shares (main/composition.ts); the web host adds no CA key store.
     const ports = databasePorts(db);
     const { cas } = ports;
+    // With --worker a signing request may be issued while its API request waits (?wait=SECONDS).
+    if (options.worker) waiter = new SigningRequestWaiter(ports.signingRequests);
+    signedBatches.add(notifyWaiter);
     const issuers = new OcspIssuers(
       { cas, responders: ports.responders, keys: new FileOcspKeyStore(settings.ocspKeyDir), clock },
       { caListMaxAgeMs: 5_000, retryMissingMs: 5_000, defaultResponseValidity: settings.ocspResponseValidity },
@@ -233,7 +250,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
           },
         };
       },
-      plugins: [(a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration })],
+      plugins: [(a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }), apiSurface(apiDeps(ports, settings, waiter))],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does
     // not, serve anyway (tryLater, 503) once the first attempt failed or one database timeout has passed.
@@ -280,6 +297,8 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   } finally {
     stopping.abort();
     clearTimeout(timer);
+    signedBatches.delete(notifyWaiter);
+    waiter?.close();
     // Waits at most about one database timeout for a query still under way; a start-up attempt still
     // running then fails at its next step and ends.
     await db.close();
@@ -371,9 +390,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const stopSigning = new AbortController();
   const signing =
     options.worker && cluster.isPrimary
-      ? runServeWorker(loadSettings(), logger, stopSigning.signal).catch((e: unknown) =>
-          logger.error({ err: reason(e) }, "signing worker failed"),
-        )
+      ? runServeWorker(loadSettings(), logger, stopSigning.signal, () => {
+          for (const notify of signedBatches) notify();
+        }).catch((e: unknown) => logger.error({ err: reason(e) }, "signing worker failed"))
       : undefined;
   try {
     if (cluster.isPrimary && options.workers > 1) await runPrimary(options, logger);
