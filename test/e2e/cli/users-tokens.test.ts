@@ -1,11 +1,13 @@
 /**
  * Users, grants and API tokens through the real `tsca` binary, on SQLite and PostgreSQL: create_user with
- * a password file, from standard input and without a password; a weak password refused with one sentence
+ * a password file, from standard input, on a pseudo-terminal (asked twice, without echo) and without a
+ * password; a weak password refused with one sentence
  * (exit 1); list_users with grants by CA name; grant/ungrant; disable_user; create_token printing the token
  * alone on stdout, which then authenticates in-process until it is revoked or its user disabled;
  * list_tokens never showing a token. The stored password hash is argon2id and verifies; no password or
  * token appears in any output or in the audit log.
  */
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +15,7 @@ import { openDatabase, type OpenDatabase } from "../../../src/adapters/db/connec
 import { Argon2PasswordHasher } from "../../../src/adapters/system/argon2-password-hasher.js";
 import { authenticateToken } from "../../../src/core/usecases/api-tokens.js";
 import { databasePorts } from "../../../src/main/composition.js";
-import { runTsca, tsca, tscaEnv, type RunResult, type TscaEnv } from "../../helpers/cli.js";
+import { BIN, runTsca, tsca, tscaEnv, type RunResult, type TscaEnv } from "../../helpers/cli.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { disposeInstallation } from "../../helpers/dispose-installation.js";
 
@@ -21,6 +23,29 @@ const ALICE_PASSWORD = "Tr0ub4dour&3-horse-staple";
 const BOB_PASSWORD = "a pass phrase from standard input";
 const NEW_PASSWORD = "another long enough secret";
 const TOKEN_LINE = /^tsca_[A-Za-z0-9_-]{43}\n$/;
+const TTY_PASSWORD = "typed-at-a-terminal-42";
+
+/**
+ * Run tsca on a pseudo-terminal (util-linux `script`) and answer each prompt when it appears: the line
+ * for a prompt is typed only after the prompt is shown, as a person would, so nothing depends on timing.
+ */
+function onTerminal(t: TscaEnv, args: string[], answers: [prompt: string, line: string][]): Promise<{ code: number; screen: string }> {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TSCA_")));
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...env, ...t.env }, cwd: t.home });
+  let screen = "";
+  let answered = 0;
+  child.stdout.on("data", (chunk: Buffer) => {
+    screen += chunk.toString("utf8");
+    const next = answers[answered];
+    // Each prompt is looked for after the answers so far, so a repeated prompt needs a new appearance.
+    if (next && screen.split(next[0]).length - 1 > answers.slice(0, answered).filter(([p]) => p === next[0]).length) {
+      answered++;
+      child.stdin.write(`${next[1]}\r`);
+    }
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, screen })));
+}
 
 describe.each(BACKENDS)("users and API tokens on the command line (%s)", (backend) => {
   let t: TscaEnv;
@@ -89,6 +114,24 @@ describe.each(BACKENDS)("users and API tokens on the command line (%s)", (backen
     ]);
   });
 
+  it("on a terminal, create_user asks twice without echo, and again when the two differ", async () => {
+    const { code, screen } = await onTerminal(
+      t,
+      ["create_user", "terminal-user"],
+      [
+        ["New password for terminal-user: ", TTY_PASSWORD],
+        ["Repeat the password: ", `${TTY_PASSWORD}-typo`],
+        ["New password for terminal-user: ", TTY_PASSWORD],
+        ["Repeat the password: ", TTY_PASSWORD],
+      ],
+    );
+    expect(code).toBe(0);
+    expect(screen).toContain("The passwords do not match; try again.");
+    expect(screen).toContain("terminal-user: user created.");
+    expect(screen).not.toContain(TTY_PASSWORD);
+    expect(await new Argon2PasswordHasher().verify((await passwordHash("terminal-user"))!, TTY_PASSWORD)).toBe(true);
+  });
+
   it("set_password replaces the hash; an unknown user is refused before any password is read", async () => {
     const before = await passwordHash("alice");
     expect(ok(["set_password", "alice"], `${NEW_PASSWORD}\n`)).toBe("alice: password set.\n");
@@ -108,13 +151,25 @@ describe.each(BACKENDS)("users and API tokens on the command line (%s)", (backen
     expect([bad.code, bad.stderr]).toEqual([2, "Error: fly: A permission is one of view, sign, revoke, edit.\n"]);
     expect(run(["grant", "alice", "view", "--ca", "NoSuchCA"]).code).toBe(1);
     expect(run(["grant", "nobody", "view"]).stderr).toBe("Error: nobody: No such user.\n");
-    expect(ok(["list_users"]).split("\n")).toEqual([
-      "NAME   SUPERUSER  ENABLED  PASSWORD  GRANTS",
-      "alice  no         yes      yes       sign@Inter, view@Inter",
-      "bob    yes        yes      yes       -",
-      "ci     no         yes      no        sign@Inter, view@*",
-      "",
+    const listed = ok(["list_users"]);
+    expect(listed.split("\n").map((l) => l.split(/ {2,}/))).toEqual([
+      ["NAME", "SUPERUSER", "ENABLED", "PASSWORD", "GRANTS"],
+      ["alice", "no", "yes", "yes", "sign@Inter, view@Inter"],
+      ["bob", "yes", "yes", "yes", "-"],
+      ["ci", "no", "yes", "no", "sign@Inter, view@*"],
+      ["terminal-user", "no", "yes", "yes", "-"],
+      [""],
     ]);
+    // Columns line up: every field starts where its header does.
+    const starts = (line: string) => [...line.matchAll(/(?:^| {2,})(\S)/g)].map((m) => m.index + m[0].length - 1);
+    expect(
+      new Set(
+        listed
+          .trimEnd()
+          .split("\n")
+          .map((l) => starts(l).join(",")),
+      ),
+    ).toHaveProperty("size", 1);
     const json = JSON.parse(ok(["list_users", "--output-format", "json"])) as { name: string; grants: { label: string }[] }[];
     expect(json.find((u) => u.name === "ci")!.grants.map((g) => g.label)).toEqual(["sign@Inter", "view@*"]);
   });
@@ -180,7 +235,7 @@ describe.each(BACKENDS)("users and API tokens on the command line (%s)", (backen
     );
     const rows = await db.db.selectFrom("audit_event").selectAll().execute();
     const everything = [...outputs, audit, JSON.stringify(rows)].join("\n");
-    for (const secret of [ALICE_PASSWORD, BOB_PASSWORD, NEW_PASSWORD, "short-one", "zzzzzzzzzzzzzzzz", ...tokens])
+    for (const secret of [ALICE_PASSWORD, BOB_PASSWORD, NEW_PASSWORD, TTY_PASSWORD, "short-one", "zzzzzzzzzzzzzzzz", ...tokens])
       expect(everything).not.toContain(secret);
     expect(everything).not.toContain("$argon2id$");
     expect(tokens).toHaveLength(2);
