@@ -72,6 +72,16 @@ describe.each(BACKENDS)("REST API: authentication, CAs, profiles, bad input (%s)
     for (const s of script) expect((await app.inject({ url: new URL(s, "http://x/api/docs/").pathname })).statusCode).toBe(200);
   });
 
+  it("leaves the other surfaces as they were: no token, no API hook on health, CRL and OCSP routes", async () => {
+    // The API's onRequest hook sets x-request-id on everything it sees; the OCSP hot path must not pass it.
+    const serial = inst.pki.inter.replace(/:/g, "");
+    for (const url of ["/healthz", `/crl/${serial}`, `/ocsp/${serial}/cert/MAo%3D`]) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).not.toBe(401);
+      expect(res.headers["x-request-id"], url).toBeUndefined();
+    }
+  });
+
   it("answers 401 with the RFC 6750 challenge: none without a token, invalid_token for a bad one", async () => {
     const none = await api.get("/api/v1/cas", { token: "" });
     expectProblem(none, 401, "ERR_UNAUTHENTICATED");
