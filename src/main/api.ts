@@ -14,7 +14,7 @@ import { listCertsPage } from "../core/usecases/list-certs-page.js";
 import { submitResignRequest } from "../core/usecases/submit-resign-request.js";
 import { type databasePorts, realClock, realRandom } from "./composition.js";
 
-/** The package version, shown in the OpenAPI document (bundled: read once at build time would need a plugin). */
+/** The package version, shown in the OpenAPI document; test/e2e/api/cas-auth.test.ts keeps it equal to package.json's. */
 const API_VERSION = "0.1.0";
 
 export function apiDeps(ports: ReturnType<typeof databasePorts>, settings: Settings, waiter?: RequestWaiter): ApiDeps {

@@ -5,9 +5,11 @@
  * `create_token`), on SQLite and PostgreSQL. Every response is checked against the served OpenAPI document.
  * The CA JSON is compared with `tsca view_ca --output-format json` itself, the oracle for "the same object".
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tsca } from "../../helpers/cli.js";
+import { ROOT, tsca } from "../../helpers/cli.js";
 import { BACKENDS } from "../../helpers/databases.js";
 import { buildApiApp } from "../../helpers/api-app.js";
 import { apiClient, type ApiClient } from "../../helpers/api-client.js";
@@ -57,6 +59,8 @@ describe.each(BACKENDS)("REST API: authentication, CAs, profiles, bad input (%s)
     expect(doc.statusCode).toBe(200);
     const d = doc.json<{ openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } }>();
     expect(d.openapi).toBe("3.1.0");
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect((d as unknown as { info: { version: string } }).info.version).toBe(pkg.version);
     expect(d.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
     for (const p of ["/api/v1/cas", "/api/v1/cas/{ca}", "/api/v1/profiles", "/api/v1/cas/{ca}/sign", "/api/v1/requests/{id}"])
       expect(Object.keys(d.paths)).toContain(p);
