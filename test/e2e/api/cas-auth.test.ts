@@ -71,6 +71,11 @@ describe.each(BACKENDS)("REST API: authentication, CAs, profiles, bad input (%s)
     const ui = await app.inject({ url: "/api/docs/" });
     expect(ui.statusCode).toBe(200);
     expect(ui.body).not.toMatch(/https?:\/\/(?!localhost)[a-z]/i);
+    // Plain HTTP must work for the page: no upgrade-insecure-requests, no third-party host in the policy.
+    const csp = String(ui.headers["content-security-policy"]);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain("upgrade-insecure-requests");
+    expect(csp).not.toContain("swagger.io");
     const script = [...ui.body.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
     expect(script.length).toBeGreaterThan(0);
     for (const s of script) expect((await app.inject({ url: new URL(s, "http://x/api/docs/").pathname })).statusCode).toBe(200);
