@@ -66,6 +66,9 @@ describe.each(BACKENDS)("REST API: authentication, CAs, profiles, bad input (%s)
       expect(Object.keys(d.paths)).toContain(p);
     for (const p of ["/api/v1/certificates", "/api/v1/certificates/{serial}", "/api/v1/certificates/{serial}/revoke"])
       expect(Object.keys(d.paths)).toContain(p);
+    const listCas = (d.paths["/api/v1/cas"] as { get: { responses: Record<string, { headers?: Record<string, unknown> }> } }).get;
+    expect(Object.keys(listCas.responses["401"]!.headers ?? {})).toEqual(["WWW-Authenticate"]);
+    expect(Object.keys(listCas.responses["429"]!.headers ?? {})).toEqual(["Retry-After"]);
     // OCSP, CRLs and the docs themselves are not part of the API's description.
     expect(Object.keys(d.paths).filter((p) => !p.startsWith("/api/v1/"))).toEqual([]);
     const ui = await app.inject({ url: "/api/docs/" });

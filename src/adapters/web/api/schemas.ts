@@ -286,13 +286,36 @@ export const SerialParams = Type.Object({
 });
 export const RequestParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9a-fA-F]+$" }) });
 
+/** What each problem status means here, and the headers it carries (RFC 6750 §3, RFC 9110 §10.2.3). */
+const PROBLEM_STATUS: Record<number, { description: string; header?: [string, string] }> = {
+  400: { description: "Invalid request; `field` names the member, parameter or query field" },
+  401: { description: "No valid token", header: ["WWW-Authenticate", 'Bearer realm="tsca" (with error="invalid_token" for a bad token)'] },
+  403: { description: "No grant for this, or a policy forbids it" },
+  404: { description: "No such CA, certificate or request" },
+  409: { description: "Conflicts with the stored state (already revoked, not on hold, name taken)" },
+  413: { description: "Body over 64 KiB" },
+  415: { description: "Body is not JSON" },
+  429: { description: "Rate limited", header: ["Retry-After", "Seconds to wait"] },
+  503: { description: "Database unavailable", header: ["Retry-After", "Seconds to wait"] },
+};
+
+interface ProblemResponse {
+  description: string;
+  headers?: Record<string, { description: string; schema: { type: "string" } }>;
+  content: Record<string, { schema: typeof Problem }>;
+}
+
 /** The problem answers a route declares, by status (RFC 9457, `application/problem+json`). */
-export function problems(
-  ...statuses: number[]
-): Record<number, { description: string; content: Record<string, { schema: typeof Problem }> }> {
-  const out: Record<number, { description: string; content: Record<string, { schema: typeof Problem }> }> = {};
-  for (const s of statuses)
-    out[s] = { description: "Problem details (RFC 9457)", content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } } };
+export function problems(...statuses: number[]): Record<number, ProblemResponse> {
+  const out: Record<number, ProblemResponse> = {};
+  for (const s of statuses) {
+    const meta = PROBLEM_STATUS[s] ?? { description: "Problem details" };
+    out[s] = {
+      description: `${meta.description} (problem details, RFC 9457)`,
+      ...(meta.header ? { headers: { [meta.header[0]]: { description: meta.header[1], schema: { type: "string" as const } } } } : {}),
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } },
+    };
+  }
   return out;
 }
 
