@@ -3,6 +3,7 @@
  * reports it (for "nothing was stored" checks), PEM bundles, free ports, and running `main()` in-process
  * with a fixed Clock and Random (golden transcripts, certificates that expire).
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { Readable, Writable } from "node:stream";
 import { expect } from "vitest";
@@ -208,3 +209,20 @@ export function resignCsr(csrDer: Buffer, sign: (info: Buffer) => Buffer, algori
 
 /** AlgorithmIdentifier md5WithRSAEncryption (1.2.840.113549.1.1.4) with NULL parameters (RFC 3279 §2.2.1). */
 export const MD5_WITH_RSA = Buffer.from("300d06092a864886f70d0101040500", "hex");
+
+let placeholder: Buffer | undefined;
+/**
+ * A real certificate's DER (self-signed by openssl, made once per process) for rows that tests store
+ * directly, where only the row's columns matter (CRLs read serials and revocation fields). It must parse:
+ * the repository derives the listing's search names from the DER in the insert's transaction.
+ */
+export function placeholderCertificateDer(): Buffer {
+  if (!placeholder) {
+    const key = scratch("placeholder.key");
+    ossl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+    const der = scratch("placeholder.der");
+    ossl(["req", "-x509", "-new", "-key", key, "-subj", "/CN=placeholder.example.test", "-days", "1", "-outform", "DER", "-out", der]);
+    placeholder = readFileSync(der);
+  }
+  return placeholder;
+}
