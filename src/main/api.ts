@@ -17,7 +17,12 @@ import { type databasePorts, realClock, realRandom } from "./composition.js";
 /** The package version, shown in the OpenAPI document; test/e2e/api/cas-auth.test.ts keeps it equal to package.json's. */
 const API_VERSION = "0.1.0";
 
-export function apiDeps(ports: ReturnType<typeof databasePorts>, settings: Settings, waiter?: RequestWaiter): ApiDeps {
+export function apiDeps(
+  ports: ReturnType<typeof databasePorts>,
+  settings: Settings,
+  waiter?: RequestWaiter,
+  submitted?: () => void,
+): ApiDeps {
   const profiles = new Profiles(settings.profiles, settings.defaultProfile);
   return {
     cas: ports.cas,
@@ -35,6 +40,7 @@ export function apiDeps(ports: ReturnType<typeof databasePorts>, settings: Setti
     listCertificates: (ctx, q) => listCertsPage(ctx, { cas: ports.cas, certs: ports.certs }, q),
     submitResign: (ctx, req) => submitResignRequest(ctx, { cas: ports.cas, certs: ports.certs, uow: ports.uow, profiles }, req),
     ...(waiter ? { waiter } : {}),
+    ...(submitted ? { submitted } : {}),
     authFailuresPerMinute: settings.apiAuthFailuresPerMinute,
     requestsPerMinute: settings.apiRateLimit,
   };

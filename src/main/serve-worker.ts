@@ -16,19 +16,24 @@ import { databasePorts, defaultsFromSettings, keyHostContext } from "./compositi
 import { keyStoreRegistry } from "./key-stores.js";
 import { signingQueue } from "./signing-queue.js";
 
-/**
- * `onBatch` runs after every batch that claimed something, once it has committed: the server passes its
- * SigningRequestWaiter's notify(), so `?wait` answers as soon as the certificate is stored.
- */
-export async function runServeWorker(
-  settings: Settings,
-  logger: Logger,
-  signal: AbortSignal,
-  onBatch?: (report: SigningBatchReport) => void,
-): Promise<void> {
+export interface ServeWorkerHooks {
+  /**
+   * After every batch that claimed something, once it has committed: the server tells its
+   * SigningRequestWaiters, so `?wait` answers as soon as the certificate is stored.
+   */
+  onBatch?: (report: SigningBatchReport) => void;
+  /**
+   * Once the queue is open, with the function that wakes the worker: the REST API calls it after it
+   * queues a request, so the worker claims it at once instead of at its next poll.
+   */
+  onQueue?: (nudge: () => void) => void;
+}
+
+export async function runServeWorker(settings: Settings, logger: Logger, signal: AbortSignal, hooks: ServeWorkerHooks = {}): Promise<void> {
   logger.info({ caDir: settings.caDir }, `Signing worker enabled: CA keys from CA_DIR=${settings.caDir}`);
   const db = await prepareDatabase(settings.databaseUrl, { timeoutMs: settings.databaseTimeout });
   const queue = signingQueue(db, settings.databaseUrl);
+  hooks.onQueue?.(() => queue.nudge());
   let failing = false;
   try {
     await runSigningWorker(
@@ -50,7 +55,7 @@ export async function runServeWorker(
           if (failing) logger.info("signing worker: database available again");
           failing = false;
           logger.info({ ...r }, "signing batch");
-          onBatch?.(r);
+          hooks.onBatch?.(r);
         },
         onError: (e) => {
           if (!failing) logger.warn({ err: (e as Error).message }, "signing worker: batch rolled back, requests stay pending; retrying");

@@ -72,9 +72,21 @@ const RETRY_MAX_MS = 5_000;
  */
 const WORKER_START_MS = 30_000;
 
-/** What a worker tells the primary over the cluster IPC channel. */
+/**
+ * Wakes the in-process signing worker (`serve --worker`) when the REST API has queued a request; set once
+ * the worker's queue is open. In a cluster it lives in the primary, which workers tell over IPC.
+ */
+let nudgeSigning: (() => void) | undefined;
+
+/**
+ * What a worker tells the primary over the cluster IPC channel: it listens, or (with --worker) its API
+ * queued a signing request. The primary tells workers "signed" after each batch, for their waiters.
+ */
 interface WorkerMessage {
-  tsca: "listening";
+  tsca: "listening" | "submitted";
+}
+interface PrimaryMessage {
+  tsca: "signed";
 }
 
 function makeLogger(): Logger {
@@ -139,6 +151,9 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   let started: Promise<void> = Promise.resolve();
   let waiter: SigningRequestWaiter | undefined;
   const notifyWaiter = (): void => waiter?.notify();
+  const onPrimaryMessage = (message: unknown): void => {
+    if ((message as Partial<PrimaryMessage> | undefined)?.tsca === "signed") notifyWaiter();
+  };
   try {
     const clock = { now: () => new Date() };
     // The repositories every composition root shares (main/composition.ts); the web host adds no CA key store.
@@ -147,6 +162,13 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     // With --worker a signing request may be issued while its API request waits (?wait=SECONDS).
     if (options.worker) waiter = new SigningRequestWaiter(ports.signingRequests);
     signedBatches.add(notifyWaiter);
+    // The callback keeps a closed channel (the primary is gone) from becoming an 'error' event.
+    const submitted = !options.worker
+      ? undefined
+      : cluster.isWorker
+        ? () => void process.send?.({ tsca: "submitted" } satisfies WorkerMessage, undefined, {}, () => undefined)
+        : () => nudgeSigning?.();
+    if (cluster.isWorker && options.worker) process.on("message", onPrimaryMessage);
     const issuers = new OcspIssuers(
       { cas, responders: ports.responders, keys: new FileOcspKeyStore(settings.ocspKeyDir), clock },
       { caListMaxAgeMs: 5_000, retryMissingMs: 5_000, defaultResponseValidity: settings.ocspResponseValidity },
@@ -250,7 +272,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
           },
         };
       },
-      plugins: [(a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }), apiSurface(apiDeps(ports, settings, waiter))],
+      plugins: [(a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }), apiSurface(apiDeps(ports, settings, waiter, submitted))],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does
     // not, serve anyway (tryLater, 503) once the first attempt failed or one database timeout has passed.
@@ -298,6 +320,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     stopping.abort();
     clearTimeout(timer);
     signedBatches.delete(notifyWaiter);
+    process.off("message", onPrimaryMessage);
     waiter?.close();
     // Waits at most about one database timeout for a query still under way; a start-up attempt still
     // running then fails at its next step and ends.
@@ -354,7 +377,9 @@ function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
       stopAll();
     };
     cluster.on("message", (worker, message: unknown) => {
-      if ((message as Partial<WorkerMessage> | undefined)?.tsca !== "listening") return;
+      const kind = (message as Partial<WorkerMessage> | undefined)?.tsca;
+      if (kind === "submitted") nudgeSigning?.();
+      if (kind !== "listening") return;
       clearTimeout(deadlines.get(worker.id));
       deadlines.delete(worker.id);
     });
@@ -390,8 +415,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   const stopSigning = new AbortController();
   const signing =
     options.worker && cluster.isPrimary
-      ? runServeWorker(loadSettings(), logger, stopSigning.signal, () => {
-          for (const notify of signedBatches) notify();
+      ? runServeWorker(loadSettings(), logger, stopSigning.signal, {
+          onBatch: () => {
+            for (const notify of signedBatches) notify();
+            // Cluster workers' waiters live in other processes.
+            for (const w of Object.values(cluster.workers ?? {}))
+              if (w?.isConnected()) w.send({ tsca: "signed" } satisfies PrimaryMessage, undefined, () => undefined);
+          },
+          onQueue: (nudge) => (nudgeSigning = nudge),
         }).catch((e: unknown) => logger.error({ err: reason(e) }, "signing worker failed"))
       : undefined;
   try {

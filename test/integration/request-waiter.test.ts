@@ -141,6 +141,49 @@ describe.each(BACKENDS)("waiting for signing requests (%s)", (backend) => {
     polling.close();
   });
 
+  it("a nudge wakes a worker that would not poll for an hour: the request just queued is signed at once", async () => {
+    // No LISTEN connection and an hour between polls: only nudge() (what the API calls after queueing a
+    // request beside serve --worker) can get the worker to claim the request before the test times out.
+    const queue = signingQueue(inst.db, url(), { pollMs: 3_600_000, listenUrl: undefined });
+    const waiter = new SigningRequestWaiter(repo);
+    const stop = new AbortController();
+    let batches = 0;
+    let idle!: () => void;
+    const firstEmpty = new Promise<void>((resolve) => (idle = resolve));
+    // Wrapped so the test knows when the worker has found the queue empty and gone to wait.
+    const worker = runSigningWorker(
+      workerCtx(),
+      {
+        ...workerDeps(queue),
+        queue: {
+          claim: (n, work) => queue.claim(n, work),
+          countAttempts: (ids, now) => queue.countAttempts(ids, now),
+          wait: (signal) => (idle(), queue.wait(signal)),
+          nudge: () => queue.nudge(),
+          close: () => queue.close(),
+        },
+      },
+      { batch: 8, concurrency: 1, once: false, signal: stop.signal, onBatch: () => (batches++, waiter.notify()) },
+    );
+    try {
+      await firstEmpty;
+      const [a] = await submit(1);
+      queue.nudge();
+      const done = await waiter.wait(a!, 600_000);
+      expect(done.status).toBe("issued");
+      expect(batches).toBe(1);
+      // A nudge before the wait counts too: the next wait returns at once.
+      const [b] = await submit(1);
+      queue.nudge();
+      expect((await waiter.wait(b!, 600_000)).status).toBe("issued");
+    } finally {
+      stop.abort();
+      await worker;
+      await queue.close();
+      waiter.close();
+    }
+  });
+
   it("a timeout, an abort and close() end a wait with the request pending; an unknown id is not found", async () => {
     const waiter = new SigningRequestWaiter(repo);
     const [a, b, c] = await submit(3);

@@ -176,16 +176,15 @@ export class SqlCertificateRepository implements CertificateRepository {
       if (term) {
         const hex = sanitizeSerial(term);
         const hexHigh = hex && hexUpperBound(hex);
-        q = q.where((eb) =>
-          eb.or([
-            eb(
-              "serial",
-              "in",
-              eb.selectFrom("certificate_name").select("serial").where("name", ">=", term).where("name", "<", upperBound(term)),
-            ),
-            ...(hex ? [eb.and([eb("serial", ">=", hex), ...(hexHigh ? [eb("serial", "<", hexHigh)] : [])])] : []),
-          ]),
-        );
+        // One IN over a UNION of two index range scans (names; serials), not an OR of the two: PostgreSQL
+        // cannot use the serial index under such an OR and read every row (81 ms p50 over 100,000 rows).
+        q = q.where((eb) => {
+          const byName = eb.selectFrom("certificate_name").select("serial").where("name", ">=", term).where("name", "<", upperBound(term));
+          if (!hex) return eb("serial", "in", byName);
+          let bySerial = eb.selectFrom("certificate").select("serial").where("serial", ">=", hex);
+          if (hexHigh) bySerial = bySerial.where("serial", "<", hexHigh);
+          return eb("serial", "in", byName.union(bySerial));
+        });
       }
       // Row-value comparison: both databases read it as one range of the (not_after, serial) indexes.
       if (after) q = q.where((eb) => eb(eb.refTuple("not_after", "serial"), ">", eb.tuple(iso(after.notAfter), after.serial)));

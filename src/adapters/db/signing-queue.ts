@@ -109,6 +109,11 @@ export class SqlSigningQueue implements SigningQueue {
     this.notified = false;
   }
 
+  nudge(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
   /** Open the LISTEN connection if there is none; failures leave polling in charge and are retried next wait. */
   private async listen(): Promise<void> {
     if (this.listener || this.closed) return;

@@ -21,6 +21,12 @@ export interface SigningQueue {
    * call, or the poll interval passed, or `signal` aborted. Never rejects.
    */
   wait(signal: AbortSignal): Promise<void>;
+  /**
+   * A request was just queued by this process (the REST API beside `serve --worker`): the current or the
+   * next wait returns at once. SQLite has no notifications, so without this a request would sit out the
+   * rest of the poll interval.
+   */
+  nudge(): void;
   /** Stop listening. */
   close(): Promise<void>;
 }

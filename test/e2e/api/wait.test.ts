@@ -5,6 +5,7 @@
  * a `request` member; a re-signing waits the same way. Requests go over HTTP (Node's fetch) and every
  * answer is checked against the document the server serves; certificates are judged by `openssl verify`.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { makeCsr } from "../../helpers/certs.js";
@@ -80,6 +81,25 @@ describe.each(BACKENDS)("REST API ?wait with tsca serve --worker (%s)", (backend
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.body.request).toMatch(/^[0-9a-f]{32}$/);
     expect(String(res.body.code)).toMatch(/^ERR_/);
+  });
+
+  it("without ?wait answers 202 every time, even when the worker signs before the answer is written", async () => {
+    const csr = makeCsr("ec", "/CN=nowait.api.test");
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post("/api/v1/cas/Inter/sign", { csr: csr.pem, alt: [`n${i}.nowait.api.test`] })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
+    for (const a of answers) expect(a.headers.get("location")).toBe(`/api/v1/requests/${String(a.body.id)}`);
+    // Each ends issued: the worker beside the server was woken by the submission (polled until it says so).
+    for (const a of answers) {
+      let state = a.body;
+      while (state.status === "pending") {
+        await sleep(20);
+        const res = await fetch(`${server!.base}/api/v1/requests/${String(a.body.id)}`, { headers: { authorization: `Bearer ${token}` } });
+        state = (await res.json()) as Record<string, unknown>;
+      }
+      expect(state.status).toBe("issued");
+    }
   });
 
   it("re-signs with ?wait: 201 with a new certificate for the same key", async () => {

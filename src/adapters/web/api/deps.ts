@@ -52,6 +52,11 @@ export interface ApiDeps {
   submitResign: (ctx: UseCaseContext, req: { cert: string; expiresDays?: number }) => Promise<{ id: string; caSerial: string }>;
   /** Present with `serve --worker`: `?wait=SECONDS` waits for the outcome; absent, requests answer 202 at once. */
   waiter?: RequestWaiter;
+  /**
+   * Called after a signing request is committed: with `serve --worker` it wakes the worker at once (on
+   * SQLite it would otherwise find the request at its next poll, up to 200 ms later).
+   */
+  submitted?: () => void;
   authFailuresPerMinute: number;
   /** 0: no limit. */
   requestsPerMinute: number;

@@ -19,6 +19,7 @@ import { fromPemAll } from "../../../core/x509/pem.js";
 import { sendProblem } from "../problem.js";
 import { contextOf } from "./auth.js";
 import type { ApiDeps } from "./deps.js";
+import type { SigningRequest } from "../../../core/ports/signing-requests.js";
 import {
   CaParams,
   COMMON_PROBLEMS,
@@ -49,6 +50,14 @@ const QUEUED_RESPONSES = {
   202: json(SigningRequestJson, "Queued (or still pending after ?wait); Location names the request to poll"),
 };
 
+/** 202 Accepted: the request as it stands, and where to poll it. */
+const queued = (reply: FastifyReply, id: string, req: SigningRequest): FastifyReply =>
+  reply
+    .code(202)
+    .header("location", requestLocation(id))
+    .header("retry-after", "1")
+    .send(signingRequestJson(req) as never);
+
 export async function signingRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -59,8 +68,13 @@ export async function signingRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     id: string,
     waitSeconds: number | undefined,
   ): Promise<FastifyReply> => {
+    deps.submitted?.();
     let req = await deps.signingRequests.get(id);
-    if (req && req.status === "pending" && waitSeconds && deps.waiter) {
+    if (!req) throw new TscaError("ERR_REQUEST_NOT_FOUND", `${id}: Signing request not found.`);
+    // Without ?wait the answer is always 202, even when a fast worker has already signed: the status code
+    // must not depend on a race; the body shows the state and Location where to follow it.
+    if (!waitSeconds) return queued(reply, id, req);
+    if (req.status === "pending" && deps.waiter) {
       // A client that hangs up stops the wait, so an abandoned request holds no timer.
       const gone = new AbortController();
       const onClose = (): void => gone.abort();
@@ -80,11 +94,7 @@ export async function signingRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         .header("location", certificateLocation(req.certificateSerial))
         .send(signingRequestJson(req, cert) as never);
     }
-    return reply
-      .code(202)
-      .header("location", requestLocation(id))
-      .header("retry-after", "1")
-      .send(signingRequestJson(req) as never);
+    return queued(reply, id, req);
   };
 
   api.post(
