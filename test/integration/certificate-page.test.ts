@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqlCertificateRepository } from "../../src/adapters/db/certificate-repository.js";
 import { openDatabase } from "../../src/adapters/db/connection.js";
 import type { UseCaseContext } from "../../src/core/access/context.js";
 import type { IssuedCertificate } from "../../src/core/certificates/certificate.js";
@@ -114,12 +115,16 @@ describe.each(BACKENDS)("certificate listing pages (%s)", (backend) => {
   }
 
   /** Walk every page of a request; returns the serials in the order the pages gave them. */
-  async function walk(ctx: UseCaseContext, req: Omit<ListCertsPageRequest, "cursor">): Promise<{ serials: string[]; pages: number }> {
+  async function walk(
+    ctx: UseCaseContext,
+    req: Omit<ListCertsPageRequest, "cursor">,
+    deps: Pick<PkiInstallation["deps"], "cas" | "certs"> = inst.deps,
+  ): Promise<{ serials: string[]; pages: number }> {
     const serials: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
     for (;;) {
-      const page = await listCertsPage(at(ctx, later), inst.deps, { ...req, ...(cursor !== undefined ? { cursor } : {}) });
+      const page = await listCertsPage(at(ctx, later), deps, { ...req, ...(cursor !== undefined ? { cursor } : {}) });
       pages++;
       expect(page.items.length).toBeLessThanOrEqual(req.limit);
       serials.push(...page.items.map((c) => c.serial));
@@ -203,6 +208,16 @@ describe.each(BACKENDS)("certificate listing pages (%s)", (backend) => {
       expect(pages).toBe(Math.max(1, Math.ceil(want.length / limit)));
     }
   });
+
+  it.each([...filters.filter(([, req]) => req.q !== undefined), ["q hex, names and serials", { q: "a" }], ["q digit", { q: "1" }]] as const)(
+    "%s, searched along the listing's order (the way for a prefix thousands of names share): the same pages",
+    async (_, req) => {
+      // Every prefix counts as dense here, so the EXISTS-per-row way is taken that 2,000 matches would choose.
+      const dense = { cas: inst.deps.cas, certs: new SqlCertificateRepository(inst.db.db, { denseNames: 1 }) };
+      const want = await expected(req);
+      for (const limit of [1, 7, 500]) expect((await walk(admin, { ...req, limit }, dense)).serials).toEqual(want);
+    },
+  );
 
   it("finds by serial prefix with and without colons, in any case", async () => {
     const all = await stored();

@@ -17,6 +17,13 @@ import { inTransaction } from "./in-transaction.js";
 import type { CertificateTable, Database } from "./schema.js";
 
 const iso = (d: Date): string => d.toISOString();
+
+/**
+ * A name prefix with at least this many matches is searched along the listing's order (EXISTS per row)
+ * rather than by collecting its matches: past a few thousand, sorting the matches costs more than reading
+ * the rows in order until a page is full.
+ */
+const DENSE_NAMES = 2_000;
 const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const dateOrNull = (s: string | null): Date | null => (s ? new Date(s) : null);
 
@@ -81,7 +88,11 @@ function fromRow(r: Selectable<CertificateTable>): IssuedCertificate {
 }
 
 export class SqlCertificateRepository implements CertificateRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `denseNames`: see DENSE_NAMES (tests set it low to exercise both ways of searching). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: { denseNames?: number } = {},
+  ) {}
 
   /** Concurrent inserts share one transaction (see GroupCommit); each caller still awaits its own commit. */
   private readonly writer = new GroupCommit<IssuedCertificate>((certs) => this.write(certs));
@@ -176,10 +187,36 @@ export class SqlCertificateRepository implements CertificateRepository {
       if (term) {
         const hex = sanitizeSerial(term);
         const hexHigh = hex && hexUpperBound(hex);
-        // One IN over a UNION of two index range scans (names; serials), not an OR of the two: PostgreSQL
-        // cannot use the serial index under such an OR and read every row (81 ms p50 over 100,000 rows).
+        const high = upperBound(term);
+        const denseNames = this.options.denseNames ?? DENSE_NAMES;
+        // A prefix most certificates share ("host-1" of host-1…host-99999) is better served by walking the
+        // listing's order and keeping the rows that have a matching name (about PAGE/share rows read) than by
+        // collecting every match and sorting them (23 ms for 11,000 of 100,000 on SQLite). One probe of the
+        // name index, at most DENSE_NAMES entries, tells which case this is.
+        const probe = await this.db
+          .selectFrom((eb) =>
+            eb.selectFrom("certificate_name").select("serial").where("name", ">=", term).where("name", "<", high).limit(denseNames).as("m"),
+          )
+          .select((eb) => eb.fn.countAll<number | string>().as("n"))
+          .executeTakeFirstOrThrow();
+        const dense = Number(probe.n) >= denseNames;
         q = q.where((eb) => {
-          const byName = eb.selectFrom("certificate_name").select("serial").where("name", ">=", term).where("name", "<", upperBound(term));
+          const bySerialRange = (low: string): ReturnType<typeof eb.and> =>
+            eb.and([eb("serial", ">=", low), ...(hexHigh ? [eb("serial", "<", hexHigh)] : [])]);
+          if (dense) {
+            const named = eb.exists(
+              eb
+                .selectFrom("certificate_name as n")
+                .select("n.serial")
+                .whereRef("n.serial", "=", "certificate.serial")
+                .where("n.name", ">=", term)
+                .where("n.name", "<", high),
+            );
+            return hex ? eb.or([named, bySerialRange(hex)]) : named;
+          }
+          // One IN over a UNION of two index range scans (names; serials), not an OR of the two: PostgreSQL
+          // cannot use the serial index under such an OR and read every row (81 ms p50 over 100,000 rows).
+          const byName = eb.selectFrom("certificate_name").select("serial").where("name", ">=", term).where("name", "<", high);
           if (!hex) return eb("serial", "in", byName);
           let bySerial = eb.selectFrom("certificate").select("serial").where("serial", ">=", hex);
           if (hexHigh) bySerial = bySerial.where("serial", "<", hexHigh);

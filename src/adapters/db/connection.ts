@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Kysely, SqliteDialect, PostgresDialect, sql } from "kysely";
+import { cachingStatements } from "./statement-cache.js";
 import { TscaError } from "../../core/errors.js";
 import { MIGRATIONS, MIGRATIONS_TABLE, type Dialect } from "./migrations.js";
 import { backfillPostgres, backfillSqlite } from "./migration-backfill.js";
@@ -161,7 +162,7 @@ async function openSqlite(path: string): Promise<OpenDatabase> {
       throw new TscaError("ERR_DATABASE", `${path}: Applying database migrations failed.`, { cause: e });
     }
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   return { db, dialect: "sqlite", close: () => db.destroy() };
 }
 
