@@ -272,7 +272,10 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
           },
         };
       },
-      plugins: [(a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }), apiSurface(apiDeps(ports, settings, waiter, submitted))],
+      plugins: [
+        (a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }),
+        apiSurface(apiDeps(ports, settings, waiter, submitted)),
+      ],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does
     // not, serve anyway (tryLater, 503) once the first attempt failed or one database timeout has passed.

@@ -209,15 +209,16 @@ describe.each(BACKENDS)("certificate listing pages (%s)", (backend) => {
     }
   });
 
-  it.each([...filters.filter(([, req]) => req.q !== undefined), ["q hex, names and serials", { q: "a" }], ["q digit", { q: "1" }]] as const)(
-    "%s, searched along the listing's order (the way for a prefix thousands of names share): the same pages",
-    async (_, req) => {
-      // Every prefix counts as dense here, so the EXISTS-per-row way is taken that 2,000 matches would choose.
-      const dense = { cas: inst.deps.cas, certs: new SqlCertificateRepository(inst.db.db, { denseNames: 1 }) };
-      const want = await expected(req);
-      for (const limit of [1, 7, 500]) expect((await walk(admin, { ...req, limit }, dense)).serials).toEqual(want);
-    },
-  );
+  it.each([
+    ...filters.filter(([, req]) => req.q !== undefined),
+    ["q hex, names and serials", { q: "a" }],
+    ["q digit", { q: "1" }],
+  ] as const)("%s, searched along the listing's order (the way for a prefix thousands of names share): the same pages", async (_, req) => {
+    // Every prefix counts as dense here, so the EXISTS-per-row way is taken that 2,000 matches would choose.
+    const dense = { cas: inst.deps.cas, certs: new SqlCertificateRepository(inst.db.db, { denseNames: 1 }) };
+    const want = await expected(req);
+    for (const limit of [1, 7, 500]) expect((await walk(admin, { ...req, limit }, dense)).serials).toEqual(want);
+  });
 
   it("finds by serial prefix with and without colons, in any case", async () => {
     const all = await stored();
