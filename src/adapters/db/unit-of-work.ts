@@ -3,8 +3,8 @@
  * one connection) and PostgreSQL (one pooled connection). The composition root says how to bind the ports
  * to a transaction, so this file does not know every repository.
  *
- * Group commit: units of work requested in the same turn of the event loop run one after another in one
- * database transaction, and each caller's promise resolves only after that commit. Under concurrent
+ * Group commit: units of work requested in the same turn of the event loop, or while the previous group
+ * was committing, run one after another in one database transaction, and each caller's promise resolves only after that commit. Under concurrent
  * issuance (a server, 32 requests in flight) N commits — N fsyncs with SQLite's synchronous=FULL, N round
  * trips to PostgreSQL — become one. The audit events of the group are appended together just before the
  * commit (one step of the chain's head instead of one per unit, see SqlAuditLog.appendMany), in the order
@@ -70,8 +70,12 @@ export class SqlUnitOfWork implements UnitOfWork {
     });
   }
 
+  /**
+   * One flush at a time: units that arrive while a group's transaction is open wait for its commit and
+   * then go together in the next one, so under load a group holds what arrived during the previous commit
+   * (on PostgreSQL, also one holder of the audit chain's head lock at a time instead of many queued ones).
+   */
   private async flush(): Promise<void> {
-    this.scheduled = false;
     while (this.pending.length) {
       const group = this.pending.splice(0, this.maxGroup);
       if (group.length > 1) {
@@ -91,5 +95,7 @@ export class SqlUnitOfWork implements UnitOfWork {
         }
       }
     }
+    // No await since the loop's last check: a unit that arrives from here on schedules the next flush.
+    this.scheduled = false;
   }
 }
