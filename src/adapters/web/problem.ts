@@ -170,7 +170,12 @@ export function useProblemDetails(app: FastifyInstance): void {
     logError(request, err, e);
     return sendProblem(reply, e);
   });
-  app.setNotFoundHandler((_request, reply) =>
-    sendProblem(reply, new TscaError("ERR_ROUTE_NOT_FOUND", "Nothing is served at this URL with this method.")),
-  );
+  const notFound = (reply: FastifyReply): FastifyReply =>
+    sendProblem(reply, new TscaError("ERR_ROUTE_NOT_FOUND", "Nothing is served at this URL with this method."));
+  // An unknown URL is 404 before its body is read: otherwise the body's size, type or JSON would be
+  // judged first, and a POST to a mistyped URL would answer 413, 415 or 400 instead of saying the URL is wrong.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.is404) return notFound(reply);
+  });
+  app.setNotFoundHandler((_request, reply) => notFound(reply));
 }

@@ -513,6 +513,28 @@ describe("fuzzing the REST API through inject() (sqlite)", () => {
     );
   });
 
+  it("answers an unknown URL 404 whatever its body: too large, not JSON, or of another type (100 generated cases)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("/api/v1/nope", "/api/v1/cas/Inter/nope", "/nope", "/api/v2/cas"),
+        fc.oneof(bodyText(), fc.constant("{".repeat(2_000_000))),
+        fc.constantFrom("application/json", "text/xml", "application/x-www-form-urlencoded", "application/merge-patch+json"),
+        async (url, body, type) => {
+          const res = await app.inject({
+            method: "POST",
+            url,
+            headers: { authorization: `Bearer ${token}`, "content-type": type },
+            payload: body,
+          });
+          expect(res.statusCode, `${url} ${type} ${body.slice(0, 40)}`).toBe(404);
+          expect(res.headers["content-type"]).toBe("application/problem+json");
+          expect(JSON.parse(res.body)).toMatchObject({ code: "ERR_ROUTE_NOT_FOUND" });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("ran at least 1,000 cases, crashed nowhere, and still answers a good request", async () => {
     expect(cases).toBeGreaterThanOrEqual(1_000);
     expect(rejections).toEqual([]);
