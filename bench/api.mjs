@@ -16,7 +16,7 @@
 // The load generator for (a) runs in its own process (this file with --load), so its JSON parsing does not
 // share the server's event loop. SQLite by default; PostgreSQL when TSCA_BENCH_POSTGRES_URL is set (a fresh
 // schema is made in it). Env: BENCH_SECONDS (10), BENCH_CLIENTS (32), BENCH_CERTS (100000),
-// BENCH_SAMPLES (200), BENCH_SERVER_NODE_ARGS (Node options for the server, to profile it). The per-token rate limit is switched off (TSCA_API_RATE_LIMIT=0): it would cap the
+// BENCH_SAMPLES (200), BENCH_SERVER_NODE_ARGS (Node options for the server, to profile it), BENCH_SERVE_ARGS (more serve options). The per-token rate limit is switched off (TSCA_API_RATE_LIMIT=0): it would cap the
 // benchmark at 100 requests/s. Prints figures; no pass/fail exit code.
 import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
@@ -193,7 +193,9 @@ function startServer() {
   return new Promise((resolve, reject) => {
     // BENCH_SERVER_NODE_ARGS: Node options for the server alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin/tsca.js"), "serve", "--worker", "--port", "0"], {
+    // BENCH_SERVE_ARGS: more `tsca serve` options, e.g. "--workers 2" (HTTP in two processes, the signer in the primary).
+    const serveArgs = (process.env.BENCH_SERVE_ARGS ?? "").split(" ").filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin/tsca.js"), "serve", "--worker", "--port", "0", ...serveArgs], {
       env,
       cwd: home,
       stdio: ["ignore", "pipe", "inherit"],
