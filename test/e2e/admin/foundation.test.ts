@@ -170,6 +170,20 @@ describe.each(BACKENDS)("web admin foundation (%s)", (backend) => {
       payload: "_csrf=x",
     });
     expect(anonymous.statusCode).toBe(401);
+    // ... and stores no session: its cookie would replace the browser's signed-in one.
+    expect(sessionSetCookie(anonymous)).toBeUndefined();
+  });
+
+  it("answers a cross-site navigation without the cookie with a same-site reload, not a new session", async () => {
+    const res = await app.inject({ url: "/admin/cas", headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<meta http-equiv="refresh" content="0">');
+    expect(res.body).not.toMatch(/<script/i);
+    expect(sessionSetCookie(res)).toBeUndefined();
+    // The reload comes same-site; without a session it then goes to the login form as usual.
+    const again = await app.inject({ url: "/admin/cas", headers: { "sec-fetch-site": "same-origin" } });
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe("/admin/login");
   });
 
   it("sends a strict CSP, frame-ancestors 'none', nosniff and no-referrer on admin pages only", async () => {

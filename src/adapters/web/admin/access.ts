@@ -17,6 +17,7 @@ import { allows, type AccessPolicy, type Permission } from "../../../core/access
 import { TscaError, isTscaError } from "../../../core/errors.js";
 import { accessOf } from "../../../core/usecases/users.js";
 import type { AdminDeps } from "./deps.js";
+import { SESSION_COOKIE } from "./session-store.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -63,6 +64,11 @@ export const LOGIN_PATH = "/admin/login";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The page that reloads a cross-site navigation as a same-site one (see requireSignIn); no user data in it. */
+const SAME_SITE_RELOAD =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0"><title>tsca</title>' +
+  '<link rel="icon" href="data:,"></head><body><p><a href="">Continue to the tsca admin</a></p></body></html>';
+
 /** The onRequest hook of the admin scope (after @fastify/session's, which loaded request.session). */
 export function requireSignIn(deps: Pick<AdminDeps, "users" | "clock" | "random" | "auditLog">) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -90,8 +96,15 @@ export function requireSignIn(deps: Pick<AdminDeps, "users" | "clock" | "random"
         signedIn.set(request, { name, access, ctx });
       }
     }
-    if (request.routeOptions.config.adminPublic || signedIn.has(request)) return undefined;
+    if (signedIn.has(request)) return undefined;
     reply.header("cache-control", "no-store");
+    // A link from another site arrives without the cookie (SameSite=Strict), though the browser may hold a
+    // live session. Answering with the login form would store a new, empty session over it; instead the page
+    // reloads itself, which the browser treats as same-site and sends the cookie with (a meta refresh, not a
+    // script: the CSP allows none). Fetch Metadata (W3C) says which requests came from another site.
+    if (request.method === "GET" && request.headers["sec-fetch-site"] === "cross-site" && !request.cookies?.[SESSION_COOKIE])
+      return reply.code(200).header("content-type", "text/html; charset=utf-8").send(SAME_SITE_RELOAD);
+    if (request.routeOptions.config.adminPublic) return undefined;
     // A page asked for without a session goes to the login form; a change without one is refused (a
     // cross-site form post arrives here too: SameSite=Strict keeps the cookie off it).
     if (SAFE_METHODS.has(request.method)) return reply.code(303).header("location", LOGIN_PATH).send();

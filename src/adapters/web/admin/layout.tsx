@@ -29,6 +29,8 @@ export function Layout({ title, chrome, children }: { title: string; chrome: Chr
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · tsca`}</title>
         <link rel="stylesheet" href="/admin/static/admin.css" />
+        {/* No favicon: without this the browser asks for /favicon.ico, which is not ours to serve. */}
+        <link rel="icon" href="data:," />
       </head>
       <body>
         <header class="top">

@@ -82,8 +82,6 @@ function errorPage(request: FastifyRequest, reply: FastifyReply, err: unknown): 
   const status = httpStatusOf(e.kind);
   if (status === 429 || status === 503) reply.header("retry-after", "5");
   const title = status === 403 ? "Not allowed" : status === 401 ? "Not signed in" : status === 404 ? "Not found" : "Something went wrong";
-  // The error page has no forms when the session is gone; a CSRF token needs a session to live in.
-  if (!request.session) return reply.code(status).type("text/plain; charset=utf-8").header("cache-control", "no-store").send(e.message);
   return page(
     request,
     reply,

@@ -20,10 +20,15 @@ export function sendHtml(reply: FastifyReply, document: VNode, status = 200): Fa
 /** The CSRF token for this request's forms (its secret lives in the session). */
 export const csrfToken = (reply: FastifyReply): string => reply.generateCsrf();
 
-/** The layout's view of the session: who is signed in (if anyone) and the forms' CSRF token. */
+/**
+ * The layout's view of the session: who is signed in (if anyone) and the CSRF token of the "Log out" form.
+ * Without a signed-in user no token is made: making one stores a session, and a page answered to a
+ * cross-site request (which arrives without the cookie, SameSite=Strict) would then replace the browser's
+ * signed-in session cookie with an empty one.
+ */
 export function chromeOf(request: FastifyRequest, reply: FastifyReply): Chrome {
   const user = maybeAdminUser(request);
-  return { ...(user ? { user: user.name } : {}), csrf: csrfToken(reply) };
+  return user ? { user: user.name, csrf: csrfToken(reply) } : { csrf: "" };
 }
 
 /** A whole admin page: `body` inside the layout. */
