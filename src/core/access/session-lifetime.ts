@@ -14,11 +14,20 @@ export interface SessionLifetime {
  */
 export const SESSION_TOUCH_INTERVAL_MS = 60_000;
 
-/** The moment a session ends: the earlier of its idle end and its absolute end. */
-export function sessionExpiresAt(createdAt: Date, lastSeenAt: Date, lifetime: SessionLifetime): Date {
+/**
+ * A session before login exists only to carry the login form's CSRF secret; it lasts at most this long.
+ * Anyone can make one by asking for the login page, so they must not pile up for the whole idle timeout.
+ */
+export const LOGIN_FORM_SECONDS = 900;
+
+/**
+ * The moment a session ends: the earlier of its idle end and its absolute end (for a session nobody has
+ * logged in to yet, at most LOGIN_FORM_SECONDS after it began).
+ */
+export function sessionExpiresAt(createdAt: Date, lastSeenAt: Date, lifetime: SessionLifetime, signedIn = true): Date {
   const idle = lastSeenAt.getTime() + lifetime.idleSeconds * 1000;
-  const absolute = createdAt.getTime() + lifetime.maxAgeSeconds * 1000;
-  return new Date(Math.min(idle, absolute));
+  const maxAge = signedIn ? lifetime.maxAgeSeconds : Math.min(lifetime.maxAgeSeconds, LOGIN_FORM_SECONDS);
+  return new Date(Math.min(idle, createdAt.getTime() + maxAge * 1000));
 }
 
 export const sessionExpired = (expiresAt: Date, now: Date): boolean => expiresAt.getTime() <= now.getTime();

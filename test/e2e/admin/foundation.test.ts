@@ -84,6 +84,10 @@ describe.each(BACKENDS)("web admin foundation (%s)", (backend) => {
     expect(rows.map((r) => r.id_hash)).toContain(sha256(a.cookie!));
     expect(rows.map((r) => r.id_hash)).not.toContain(a.cookie);
     expect(JSON.stringify(rows)).not.toContain(a.cookie);
+    // Nobody is signed in to it yet: it lives at most 15 minutes (a login form's time), here the shorter idle timeout.
+    const row = rows.find((r) => r.id_hash === sha256(a.cookie!))!;
+    expect(row.user_name).toBeNull();
+    expect(Date.parse(row.expires_at) - Date.parse(row.created_at)).toBe(IDLE_S * 1000);
   });
 
   it("marks the cookie Secure when a trusted proxy says https, and not when an untrusted client says so", async () => {

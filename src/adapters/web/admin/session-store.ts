@@ -75,7 +75,7 @@ export class AdminSessionStore {
       return undefined;
     }
     if (sessionNeedsTouch(found.lastSeenAt, now)) {
-      const expiresAt = sessionExpiresAt(found.createdAt, now, this.lifetime);
+      const expiresAt = sessionExpiresAt(found.createdAt, now, this.lifetime, found.user !== null);
       await this.repo.touch(idHash, now, expiresAt);
       return { ...found, lastSeenAt: now, expiresAt };
     }
@@ -113,7 +113,7 @@ export class AdminSessionStore {
         data,
         createdAt: created,
         lastSeenAt: now,
-        expiresAt: sessionExpiresAt(created, now, this.lifetime),
+        expiresAt: sessionExpiresAt(created, now, this.lifetime, user !== null),
       })
       .then(
         () => callback(null),
