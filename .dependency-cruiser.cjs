@@ -52,6 +52,8 @@ const ADAPTER_PACKAGES = [
   "pkcs11js",
   "react",
   "react-dom",
+  "preact",
+  "preact-render-to-string",
 ];
 
 const builtinPattern = `^(node:)?(${IO_BUILTINS.map((m) => m.replace("/", "\\/")).join("|")})$`;

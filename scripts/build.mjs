@@ -18,5 +18,8 @@ await build({
   banner: {
     js: "import { createRequire as __tscaCreateRequire } from 'node:module'; const require = __tscaCreateRequire(import.meta.url);",
   },
+  // Web admin pages are TSX rendered on the server by preact-render-to-string (tsconfig: react-jsx, preact).
+  jsx: "automatic",
+  jsxImportSource: "preact",
   logLevel: "warning",
 });

@@ -34,8 +34,13 @@
  * | TSCA_HTTP_MAX_CONNECTIONS     | httpMaxConnections    | 10000 (open connections per server process) |
  * | TSCA_API_AUTH_FAILURES_PER_MINUTE | apiAuthFailuresPerMinute | 30 (failed API authentications per client address, then 429) |
  * | TSCA_API_RATE_LIMIT           | apiRateLimit          | 6000 (API requests per token and minute, then 429; 0: no limit) |
+ * | TSCA_ADMIN_SESSION_IDLE_TIMEOUT | adminSessionIdleTimeout | 1800 (seconds a web admin session may go unused) |
+ * | TSCA_ADMIN_SESSION_MAX_AGE    | adminSessionMaxAge    | 43200 (seconds a web admin session lasts at most) |
+ * | TSCA_ADMIN_LOGIN_ATTEMPTS_PER_MINUTE | adminLoginAttemptsPerMinute | 10 (web admin logins per address, failed ones per user name) |
+ * | TSCA_TRUST_PROXY              | trustProxy            | unset: none (addresses or CIDRs of reverse proxies whose X-Forwarded-* is believed) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { TscaError } from "../core/errors.js";
@@ -90,6 +95,17 @@ export interface Settings {
   /** REST API limits per server process: failed authentications per client address and minute; requests per token and minute (0: none). */
   apiAuthFailuresPerMinute: number;
   apiRateLimit: number;
+  /** Web admin sessions (issue 9): idle and absolute lifetime, in seconds. */
+  adminSessionIdleTimeout: number;
+  adminSessionMaxAge: number;
+  /** Web admin login attempts per client address and minute, and failed ones per user name and minute. */
+  adminLoginAttemptsPerMinute: number;
+  /**
+   * Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed: the
+   * client address for rate limits and whether the request came over https (the session cookie's Secure).
+   * Empty: none, the TCP peer is the client.
+   */
+  trustProxy: string[];
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -126,6 +142,10 @@ const FILE_KEYS: Record<string, string> = {
   httpMaxConnections: "TSCA_HTTP_MAX_CONNECTIONS",
   apiAuthFailuresPerMinute: "TSCA_API_AUTH_FAILURES_PER_MINUTE",
   apiRateLimit: "TSCA_API_RATE_LIMIT",
+  adminSessionIdleTimeout: "TSCA_ADMIN_SESSION_IDLE_TIMEOUT",
+  adminSessionMaxAge: "TSCA_ADMIN_SESSION_MAX_AGE",
+  adminLoginAttemptsPerMinute: "TSCA_ADMIN_LOGIN_ATTEMPTS_PER_MINUTE",
+  trustProxy: "TSCA_TRUST_PROXY",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -187,6 +207,28 @@ function databaseUrlValue(v: unknown, setting: string, source: string): string {
 function nonEmptyString(v: unknown, setting: string, source: string): string {
   if (typeof v !== "string" || v.trim() === "") throw configError(setting, source, "must be a non-empty string.");
   return v;
+}
+
+/**
+ * Trusted proxies: a comma-separated string (environment) or an array (config file) of IPv4/IPv6 addresses
+ * or CIDR ranges, or the names proxy-addr knows (loopback, linklocal, uniquelocal). A host name is refused:
+ * trust is decided on the TCP peer's address.
+ */
+function isCidr(item: string): boolean {
+  const [address, bits, ...rest] = item.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+function proxyList(v: unknown, setting: string, source: string): string[] {
+  const items = Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : undefined;
+  if (!items) throw configError(setting, source, "must be a list of addresses or CIDR ranges.");
+  const list = items.map((i) => String(i).trim()).filter((i) => i !== "");
+  for (const item of list)
+    if (!/^(loopback|linklocal|uniquelocal)$/.test(item) && !isCidr(item))
+      throw configError(setting, source, `"${item}" is not an IP address, a CIDR range, loopback, linklocal or uniquelocal.`);
+  return list;
 }
 
 /** Profiles come as an object (config file) or JSON text (environment); each entry is validated by Profiles. */
@@ -302,6 +344,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     httpMaxConnections: val("httpMaxConnections", 10_000, positiveInt),
     apiAuthFailuresPerMinute: val("apiAuthFailuresPerMinute", 30, positiveInt),
     apiRateLimit: val("apiRateLimit", 6_000, nonNegativeInt),
+    adminSessionIdleTimeout: val("adminSessionIdleTimeout", 1_800, positiveInt),
+    adminSessionMaxAge: val("adminSessionMaxAge", 43_200, positiveInt),
+    adminLoginAttemptsPerMinute: val("adminLoginAttemptsPerMinute", 10, positiveInt),
+    trustProxy: val("trustProxy", [], proxyList),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)

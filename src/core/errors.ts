@@ -154,6 +154,10 @@ export const ERROR_CODES = {
     kind: "unauthenticated",
     doc: "The HTTP request carries no valid credentials (session, API token or ACME account key) where they are required.",
   },
+  ERR_CSRF: {
+    kind: "forbidden",
+    doc: "A web admin form, or an API request authenticated by a web admin session, came without a valid CSRF token (the hidden field _csrf, or the X-CSRF-Token header).",
+  },
   ERR_TOO_LARGE: { kind: "too-large", doc: "An HTTP request body is larger than this endpoint accepts." },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     kind: "unsupported-media-type",

@@ -1,12 +1,14 @@
 /**
  * Wiring of the REST API (adapters/web/api) for `tsca serve`: the repositories of the server's database,
- * the profiles and limits from settings, the bearer-token authenticator over the token use case, and —
+ * the profiles and limits from settings, the bearer-token and web-admin-session authenticators, and —
  * with `serve --worker` — the waiter that lets `?wait=SECONDS` answer with the certificate.
  */
 import type { FastifyInstance } from "fastify";
 import type { Settings } from "../config/settings.js";
 import { apiPlugin, type ApiDeps } from "../adapters/web/api/plugin.js";
 import { bearerAuthenticator } from "../adapters/web/api/auth.js";
+import { sessionAuthenticator } from "../adapters/web/admin/api-session.js";
+import { AdminSessionStore } from "../adapters/web/admin/session-store.js";
 import type { RequestWaiter } from "../adapters/web/api/deps.js";
 import { Profiles } from "../core/issuance/profiles.js";
 import { authenticateToken } from "../core/usecases/api-tokens.js";
@@ -33,9 +35,16 @@ export function apiDeps(
     profiles,
     clock: realClock,
     random: realRandom,
-    // A web-admin session authenticator (issue 9) goes before or after this one.
+    // A bearer token first; else the web admin's session cookie (with X-CSRF-Token for changes).
     authenticators: [
       bearerAuthenticator((presented, now) => authenticateToken({ tokens: ports.tokens, users: ports.users }, presented, now)),
+      sessionAuthenticator(
+        new AdminSessionStore(ports.adminSessions, realClock, {
+          idleSeconds: settings.adminSessionIdleTimeout,
+          maxAgeSeconds: settings.adminSessionMaxAge,
+        }),
+        ports.users,
+      ),
     ],
     listCertificates: (ctx, q) => listCertsPage(ctx, { cas: ports.cas, certs: ports.certs }, q),
     submitResign: (ctx, req) => submitResignRequest(ctx, { cas: ports.cas, certs: ports.certs, uow: ports.uow, profiles }, req),

@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Kysely } from "kysely";
+import { SqlAdminSessionRepository } from "../adapters/db/admin-session-repository.js";
 import { SqlAuditLog } from "../adapters/db/audit-log.js";
 import { SqlCaRepository } from "../adapters/db/ca-repository.js";
 import { SqlCertificateRepository } from "../adapters/db/certificate-repository.js";
@@ -68,6 +69,7 @@ export function databasePorts({ db, dialect }: { db: Kysely<Database>; dialect: 
     changes: new SqlRevocationChangeFeed(db),
     users: new SqlUserRepository(db),
     tokens: new SqlTokenRepository(db),
+    adminSessions: new SqlAdminSessionRepository(db),
     signingRequests: new SqlSigningRequestRepository(db, dialect),
     auditLog: new SqlAuditLog(db, dialect),
     uow: new SqlUnitOfWork(db, transactionPorts(dialect)),

@@ -3,7 +3,8 @@
  * keys and the web adapter. It never opens CA_DIR and needs no CA key — a web host shares only the database
  * and the OCSP key directory with the key host (DESIGN principle 1).
  *
- * The REST API (/api/v1, wired in main/api.ts) is one more plugin of the same application. It queues signing
+ * The web admin (/admin/, wired in main/admin.ts) and the REST API (/api/v1, wired in main/api.ts) are
+ * further plugins of the same application. The REST API queues signing
  * requests; with `--worker` the worker here signs them and tells the API's waiter after each batch, so
  * `?wait=SECONDS` can answer with the certificate (cluster workers, in other processes, see it by polling).
  *
@@ -39,6 +40,7 @@ import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
 import { runServeWorker } from "./serve-worker.js";
 import { databasePorts } from "./composition.js";
 import { apiDeps, apiSurface } from "./api.js";
+import { adminDeps, adminSurface } from "./admin.js";
 import { SigningRequestWaiter } from "./request-waiter.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
 
@@ -259,6 +261,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
       ocsp: responder,
       accessLog: options.accessLog,
       limits: httpLimits(settings),
+      trustProxy: settings.trustProxy,
       health: () => {
         const age = responder.syncAge();
         const database = ready && !failing;
@@ -275,6 +278,8 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
       plugins: [
         (a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }),
         apiSurface(apiDeps(ports, settings, waiter, submitted)),
+        // The web admin (issue 9) under /admin/: sessions in the database, no CA key, no CA_DIR.
+        adminSurface(adminDeps(ports, settings)),
       ],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does

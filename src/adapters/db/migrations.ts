@@ -301,6 +301,26 @@ export const MIGRATIONS: Migration[] = [
       },
     },
   },
+  {
+    // Web admin sessions (issue 9), shared by every web host through the database. The row is found by the
+    // SHA-256 of the session id the cookie carries, never by the id itself: a copy of the table (a backup,
+    // a read-only replica) logs no one in. user_name is null before login (the session then holds only the
+    // login form's CSRF secret). expires_at is the earlier of the idle and the absolute end, so refusing
+    // and deleting expired sessions are both one indexed comparison.
+    id: "0012-admin-sessions",
+    up: () => [
+      `CREATE TABLE admin_session (
+        id_hash TEXT PRIMARY KEY,
+        user_name TEXT REFERENCES tsca_user(name) ON DELETE CASCADE,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX admin_session_expires ON admin_session (expires_at)`,
+      `CREATE INDEX admin_session_user ON admin_session (user_name)`,
+    ],
+  },
 ];
 
 /** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */

@@ -183,8 +183,22 @@ export interface CertificateNameTable {
   name: string;
 }
 
+/**
+ * Web admin sessions (migration 0012): id_hash is the hex SHA-256 of the session id; data is JSON (the CSRF
+ * secret); user_name is null before login; times are ISO 8601 text.
+ */
+export interface AdminSessionTable {
+  id_hash: string;
+  user_name: string | null;
+  data: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   tsca_user: UserTable;
+  admin_session: AdminSessionTable;
   api_token: ApiTokenTable;
   user_grant: UserGrantTable;
   audit_event: AuditEventTable;

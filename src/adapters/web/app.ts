@@ -31,6 +31,11 @@ export interface WebDeps {
   accessLog: boolean;
   limits: HttpLimits;
   /**
+   * Reverse proxies (addresses, CIDRs) whose X-Forwarded-For/-Proto are believed (settings.trustProxy):
+   * request.ip and request.protocol then describe the client, not the proxy. Empty or absent: none.
+   */
+  trustProxy?: string[];
+  /**
    * Further surfaces (the CRL plugin) from the composition root, each registered as its own encapsulated
    * Fastify plugin: what one sets up (content-type parsers, hooks) does not reach the others.
    */
@@ -38,8 +43,10 @@ export interface WebDeps {
 }
 
 /** Server options shared with the benchmark's ceiling server, so both measure the same framework setup. */
-export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits): FastifyInstance {
+export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits, trustProxy: string[] = []): FastifyInstance {
   const app = Fastify({
+    // Only named proxies are believed; otherwise X-Forwarded-* from a client would fake its address or https.
+    trustProxy: trustProxy.length > 0 ? trustProxy : false,
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     // Between requests on a kept-alive connection; long enough for a pool of OCSP clients behind a load
@@ -73,7 +80,7 @@ export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits): Fa
 }
 
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
-  const app = createFastify(deps.logger, deps.limits);
+  const app = createFastify(deps.logger, deps.limits, deps.trustProxy);
   useProblemDetails(app);
   if (deps.accessLog)
     app.addHook("onResponse", async (req, reply) => {

@@ -117,6 +117,9 @@ const FRAMEWORK: Readonly<Record<string, { code: ErrorCode; message: string }>> 
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "ERR_BAD_REQUEST", message: "The request body does not match its Content-Length." },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: "ERR_BAD_REQUEST", message: "The request body is empty, but its content type says JSON." },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: "ERR_BAD_REQUEST", message: "The request body is not valid JSON." },
+  // @fastify/csrf-protection (web admin forms, session-authenticated API calls): no secret in the session, or a wrong token.
+  FST_CSRF_MISSING_SECRET: { code: "ERR_CSRF", message: "The form or request carries no valid CSRF token; reload the page and try again." },
+  FST_CSRF_INVALID_TOKEN: { code: "ERR_CSRF", message: "The form or request carries no valid CSRF token; reload the page and try again." },
   FST_ERR_BAD_URL: { code: "ERR_BAD_REQUEST", message: "The URL cannot be decoded." },
   // Longer than any CA serial or name in a path (routerOptions.maxParamLength): nothing is served there.
   FST_ERR_MAX_PARAM_LENGTH: { code: "ERR_ROUTE_NOT_FOUND", message: "Nothing is served at this URL." },

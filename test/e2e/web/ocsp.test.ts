@@ -134,7 +134,11 @@ describe.each(BACKENDS)("OCSP responder (%s)", (backend) => {
 
   it("answers malformed, oversized and undecodable requests with malformedRequest, and unknown CAs with unauthorized", async () => {
     const post = async (path: string, body: Buffer): Promise<{ status: number; ocsp: number; der: Buffer }> => {
-      const res = await fetch(`${server.base}${path}`, { method: "POST", body, headers: { "content-type": "application/ocsp-request" } });
+      const res = await fetch(`${server.base}${path}`, {
+        method: "POST",
+        body: new Uint8Array(body),
+        headers: { "content-type": "application/ocsp-request" },
+      });
       const der = Buffer.from(await res.arrayBuffer());
       expect(res.headers.get("content-type")).toBe("application/ocsp-response");
       return { status: res.status, ocsp: responseStatus(der), der };

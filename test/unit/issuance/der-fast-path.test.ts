@@ -29,7 +29,7 @@ import { parseName } from "../../../src/core/x509/name.js";
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 const crypto = webcrypto;
-x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+x509.cryptoProvider.set(crypto as unknown as Crypto);
 
 const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString("hex");
 
@@ -189,7 +189,7 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
       ]),
       notBefore: new Date("2026-11-26T12:34:56Z"),
       notAfter: new Date("2027-02-24T12:34:55Z"), // 90 days, both ends counted (RFC 5280 §4.1.2.5)
-      publicKey: spki,
+      publicKey: new Uint8Array(spki),
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: "Ed25519" },
       extensions: [
@@ -220,7 +220,9 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
     });
     expectSameDer(ours.der, theirs.rawData);
     // And the result is a certificate the CA's public key verifies (with @peculiar/x509, i.e. WebCrypto).
-    expect(await new x509.X509Certificate(ours.der).verify({ publicKey: caKeys.publicKey, signatureOnly: true })).toBe(true);
+    expect(await new x509.X509Certificate(new Uint8Array(ours.der)).verify({ publicKey: caKeys.publicKey, signatureOnly: true })).toBe(
+      true,
+    );
   });
 
   it("RSA enduser certificate, critical flags, GeneralizedTime after 2049 (RFC 5280 §4.1.2.5)", async () => {
@@ -245,7 +247,7 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
       ]),
       notBefore: new Date("2049-12-01T00:00:00Z"),
       notAfter: new Date("2050-01-29T23:59:59Z"),
-      publicKey: spki,
+      publicKey: new Uint8Array(spki),
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: "Ed25519" },
       extensions: [
@@ -280,7 +282,7 @@ describe("the DER fast path equals @peculiar/x509 byte for byte", () => {
       subject: peculiarName([["2.5.4.3", "device-42"]]),
       notBefore: new Date("2026-11-26T12:34:56Z"),
       notAfter: new Date("2027-02-24T12:34:55Z"), // 90 days, both ends counted (RFC 5280 §4.1.2.5)
-      publicKey: spki,
+      publicKey: new Uint8Array(spki),
       signingKey: caKeys.privateKey,
       signingAlgorithm: { name: "Ed25519" },
       extensions: [

@@ -100,7 +100,7 @@ describe("signCrl", () => {
 
   it("is read by @peculiar/x509 with the same serials, dates and reasons", async () => {
     const { der } = await signCrl({ ...base, number: 1n, entries }, ca.signer, "SHA-256");
-    const crl = new x509.X509Crl(der);
+    const crl = new x509.X509Crl(new Uint8Array(der));
     expect(crl.entries.map((e) => e.serialNumber.toUpperCase())).toEqual([
       "4A1B2C3D4E5F60718293A4B5C6D7E8F901234567",
       "0ABC",
@@ -113,7 +113,7 @@ describe("signCrl", () => {
     expect(crl.entries[0]!.invalidity?.toISOString()).toBe("2026-11-24T12:34:56.000Z");
     expect(crl.entries[1]!.reason).toBeUndefined();
     expect(crl.thisUpdate.toISOString()).toBe("2026-11-26T10:00:00.000Z");
-    expect(await crl.verify({ publicKey: new x509.X509Certificate(ca.der).publicKey })).toBe(true);
+    expect(await crl.verify({ publicKey: new x509.X509Certificate(new Uint8Array(ca.der)).publicKey })).toBe(true);
   });
 
   it("omits revokedCertificates when empty (§5.1.2.6) and still verifies", async () => {
@@ -240,7 +240,7 @@ describe("signCrl", () => {
       invalidityDate: i % 5 === 0 ? new Date(Date.UTC(2026, 9, 1)) : null,
     }));
     const { der } = await signCrl({ ...base, number: 12n, entries: many }, ca.signer, "SHA-256");
-    const crl = new x509.X509Crl(der, { berOptions: { maxNodes: 10_000_000 } } as never);
+    const crl = new x509.X509Crl(new Uint8Array(der), { berOptions: { maxNodes: 10_000_000 } } as never);
     expect(crl.entries).toHaveLength(20_000);
     expect(crl.entries[19_999]!.serialNumber.toUpperCase()).toBe((0x40000000 + 19_999).toString(16).toUpperCase().padStart(40, "7"));
     expect(openssl(["crl", "-in", write(der, "many.crl"), "-noout", "-CAfile", ca.certPath]).stderr.trim()).toBe("verify OK");
