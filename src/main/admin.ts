@@ -28,7 +28,12 @@ export function adminStaticDir(from: string = fileURLToPath(import.meta.url)): s
   }
 }
 
-export function adminDeps(ports: ReturnType<typeof databasePorts>, settings: Settings, clock: Clock = realClock): AdminDeps {
+export function adminDeps(
+  ports: ReturnType<typeof databasePorts>,
+  settings: Settings,
+  clock: Clock = realClock,
+  submitted?: () => void,
+): AdminDeps {
   return {
     cas: ports.cas,
     certs: ports.certs,
@@ -46,6 +51,7 @@ export function adminDeps(ports: ReturnType<typeof databasePorts>, settings: Set
     lifetime: { idleSeconds: settings.adminSessionIdleTimeout, maxAgeSeconds: settings.adminSessionMaxAge },
     loginAttemptsPerMinute: settings.adminLoginAttemptsPerMinute,
     staticDir: adminStaticDir(),
+    ...(submitted ? { submitted } : {}),
   };
 }
 

@@ -38,7 +38,7 @@ import { loadSettings, type Settings } from "../config/settings.js";
 import { TscaError } from "../core/errors.js";
 import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
 import { runServeWorker } from "./serve-worker.js";
-import { databasePorts } from "./composition.js";
+import { databasePorts, realClock } from "./composition.js";
 import { apiDeps, apiSurface } from "./api.js";
 import { adminDeps, adminSurface } from "./admin.js";
 import { SigningRequestWaiter } from "./request-waiter.js";
@@ -279,7 +279,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         (a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }),
         apiSurface(apiDeps(ports, settings, waiter, submitted)),
         // The web admin (issue 9) under /admin/: sessions in the database, no CA key, no CA_DIR.
-        adminSurface(adminDeps(ports, settings)),
+        adminSurface(adminDeps(ports, settings, realClock, submitted)),
       ],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does

@@ -38,4 +38,9 @@ export interface AdminDeps {
   loginAttemptsPerMinute: number;
   /** The directory served at /admin/static/ (admin.css). */
   staticDir: string;
+  /**
+   * Called after a signing request is committed: with `serve --worker` it wakes the worker at once (as the
+   * REST API does, api/deps.ts).
+   */
+  submitted?: () => void;
 }

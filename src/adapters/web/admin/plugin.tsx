@@ -29,8 +29,11 @@ import type { AdminDeps } from "./deps.js";
 import { CSRF_FIELD } from "./layout.js";
 import { ErrorBody } from "./pages/error-page.js";
 import { page } from "./render.js";
+import { caPageRoutes } from "./routes/ca-page-routes.js";
 import { caTreeRoutes } from "./routes/ca-tree-routes.js";
+import { certificateRoutes } from "./routes/certificate-routes.js";
 import { homeRoutes } from "./routes/home-routes.js";
+import { issueRoutes } from "./routes/issue-routes.js";
 import { loginRoutes } from "./routes/login-routes.js";
 import { AdminSessionStore, SESSION_COOKIE, SESSION_COOKIE_PATH, newSessionId, unsignedIds } from "./session-store.js";
 
@@ -40,7 +43,14 @@ export const ADMIN_PREFIX = "/admin";
 export const ADMIN_BODY_LIMIT = 256 * 1024;
 
 /** The admin's pages: each registers its routes in the admin scope (paths relative to /admin). */
-export const ADMIN_ROUTES: ((app: FastifyInstance, deps: AdminDeps) => Promise<void>)[] = [loginRoutes, homeRoutes, caTreeRoutes];
+export const ADMIN_ROUTES: ((app: FastifyInstance, deps: AdminDeps) => Promise<void>)[] = [
+  loginRoutes,
+  homeRoutes,
+  caTreeRoutes,
+  caPageRoutes,
+  certificateRoutes,
+  issueRoutes,
+];
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
