@@ -110,26 +110,34 @@ function generalName(value: string, field: string): GeneralName {
   }
 }
 
-/** The edit_ca request of a schema-valid PATCH body; throws naming the first field it cannot take. */
-export function editRequestOf(ca: string, body: CaPatchBody): EditCaRequest {
+/** How an error names a member: `body.sign.ocsp_urls[0]` for the API; the web admin names its form fields. */
+export type FieldNamer = (member: string, index?: number) => string;
+
+const bodyMember: FieldNamer = (member, index) => `body.${member}${index === undefined ? "" : `[${index}]`}`;
+
+/**
+ * The edit_ca request of a schema-valid PATCH body (or of the web admin's form, which builds the same body);
+ * throws naming the first field it cannot take.
+ */
+export function editRequestOf(ca: string, body: CaPatchBody, field: FieldNamer = bodyMember): EditCaRequest {
   const req: EditCaRequest = { ca };
   if (body.name !== undefined) req.name = body.name;
   if (body.enabled !== undefined) req.enabled = body.enabled;
-  if (body.website !== undefined) req.website = body.website === null ? null : httpUrl(body.website, "body.website");
+  if (body.website !== undefined) req.website = body.website === null ? null : httpUrl(body.website, field("website"));
   if (body.terms_of_service !== undefined)
-    req.termsOfService = body.terms_of_service === null ? null : httpUrl(body.terms_of_service, "body.terms_of_service");
+    req.termsOfService = body.terms_of_service === null ? null : httpUrl(body.terms_of_service, field("terms_of_service"));
   if (body.caa_identity !== undefined) req.caaIdentity = body.caa_identity;
   if (body.lint_rule_sets !== undefined) {
     try {
       req.lintRuleSets = parseLintRuleSets(body.lint_rule_sets, "lint_rule_sets");
     } catch (e) {
-      if (e instanceof TscaError) throw bad("body.lint_rule_sets", e.message);
+      if (e instanceof TscaError) throw bad(field("lint_rule_sets"), e.message);
       throw e;
     }
   }
   const s = body.sign ?? {};
   const urls = (list: string[] | undefined, key: string, ldap: boolean): GeneralName[] | undefined =>
-    list?.map((v, i) => urlName(v, `body.sign.${key}[${i}]`, ldap));
+    list?.map((v, i) => urlName(v, field(`sign.${key}`, i), ldap));
   const crl = urls(s.crl_urls, "crl_urls", true);
   if (crl) req.signCrlUrls = crl;
   const ocsp = urls(s.ocsp_urls, "ocsp_urls", false);
@@ -139,7 +147,7 @@ export function editRequestOf(ca: string, body: CaPatchBody): EditCaRequest {
   const delta = urls(s.freshest_crl_urls, "freshest_crl_urls", true);
   if (delta) req.signFreshestCrlUrls = delta;
   if (s.issuer_alternative_names)
-    req.signIssuerAltNames = s.issuer_alternative_names.map((v, i) => generalName(v, `body.sign.issuer_alternative_names[${i}]`));
+    req.signIssuerAltNames = s.issuer_alternative_names.map((v, i) => generalName(v, field("sign.issuer_alternative_names", i)));
   // A PATCH that changes nothing is a mistake (a misspelt member would have been refused already).
   if (Object.keys(req).length === 1)
     throw new TscaError("ERR_BAD_REQUEST", "Nothing to change: give at least one writable member of the CA.");
