@@ -15,7 +15,7 @@ import { TscaError } from "../../../core/errors.js";
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { requestStatus } from "../../../core/usecases/request-status.js";
 import { submitSigningRequest } from "../../../core/usecases/submit-signing-request.js";
-import { fromPemAll } from "../../../core/x509/pem.js";
+import { csrDerFromPem } from "../csr-pem.js";
 import { sendProblem } from "../problem.js";
 import { contextOf } from "./auth.js";
 import type { ApiDeps } from "./deps.js";
@@ -36,14 +36,6 @@ import { requestError, signingRequestJson } from "./signing-request-json.js";
 
 export const requestLocation = (id: string): string => `/api/v1/requests/${id}`;
 export const certificateLocation = (serial: string): string => `/api/v1/certificates/${formatSerial(serial)}`;
-
-/** A PEM CSR (RFC 7468 §7; `NEW CERTIFICATE REQUEST` is what older tools write). */
-function csrDer(pem: string): Buffer {
-  const der = fromPemAll(pem, "CERTIFICATE REQUEST")[0] ?? fromPemAll(pem, "NEW CERTIFICATE REQUEST")[0];
-  if (!der || der.length === 0)
-    throw new TscaError("ERR_CSR_INVALID", "body.csr: no PEM block labelled CERTIFICATE REQUEST.", { fields: { field: "body.csr" } });
-  return der;
-}
 
 const QUEUED_RESPONSES = {
   201: json(SigningRequestJson, "Issued while waiting (?wait): the request with its certificate; Location names the certificate"),
@@ -116,7 +108,7 @@ export async function signingRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const b = request.body;
       const { id } = await submitSigningRequest(ctx, deps, {
         ca: request.params.ca,
-        csr: csrDer(b.csr),
+        csr: csrDerFromPem(b.csr, "body.csr"),
         parameters: {
           ...(b.subject !== undefined ? { subject: b.subject } : {}),
           sans: b.alt ?? [],
