@@ -80,7 +80,7 @@ describe.each(BACKENDS)("web admin CA page (%s)", (backend) => {
     expect(shown).toContain((json.fingerprints as Record<string, string>)["SHA-256"]);
     expect(shown).toContain((json.fingerprints as Record<string, string>)["SHA-512"]);
     for (const e of json.extensions as { name: string }[]) expect(shown).toContain(e.name);
-    for (const u of (json.sign as Record<string, string[]>).ocsp_urls) expect(shown).toContain(u.replace(/^URI:/, ""));
+    for (const u of (json.sign as Record<string, string[]>).ocsp_urls!) expect(shown).toContain(u.replace(/^URI:/, ""));
     expect(html).toContain(`<a href="/admin/cas/${root}">Root</a>`);
     expect(html).toContain(`<a href="/admin/cas/${inter}/edit">Edit</a>`);
     expect(html).toContain(`<a href="/admin/issue?ca=${inter}">Issue certificate</a>`);
