@@ -86,11 +86,22 @@ export interface AdminHost {
 
 export const ADMIN_PASSWORD = "correct horse battery staple for browsers";
 
+/** How startAdminHost runs `tsca serve`: extra arguments, and on which host (the key host for `--worker`). */
+export interface AdminServeOptions {
+  serveArgs?: string[];
+  /** "key": serve on the key host (its CA_DIR), e.g. `serve --worker` signing in-process; default "web". */
+  serveOn?: "web" | "key";
+}
+
 /**
  * A key host with Root and Inter and the users `admin` (superuser) and `viewer` (view on Inter), made by the
  * CLI, and `tsca serve` on a web host that shares only the database (and the OCSP key directory) with it.
  */
-export async function startAdminHost(backend: Backend, serveEnv: Record<string, string> = {}): Promise<AdminHost> {
+export async function startAdminHost(
+  backend: Backend,
+  serveEnv: Record<string, string> = {},
+  opts: AdminServeOptions = {},
+): Promise<AdminHost> {
   const keyHome = newHome("tsca-keyhost-");
   const webHome = newHome("tsca-webhost-");
   const ocspDir = mkdtempSync(join(tmpdir(), "tsca-ocsp-shared-"));
@@ -106,7 +117,8 @@ export async function startAdminHost(backend: Backend, serveEnv: Record<string, 
   tsca(keyHost, ["create_user", "admin", "--superuser", "--password-file", passwordFile]);
   tsca(keyHost, ["create_user", "viewer", "--password-file", passwordFile]);
   tsca(keyHost, ["grant", "viewer", "view", "--ca", "Inter"]);
-  const server = await startServe(webHost);
+  const serveHost = opts.serveOn === "key" ? { ...keyHost, env: { ...keyHost.env, ...serveEnv } } : webHost;
+  const server = await startServe(serveHost, opts.serveArgs ?? []);
   return {
     keyHost,
     webHost,
