@@ -139,7 +139,7 @@ describe.each(BACKENDS)("web admin: issuing from a CSR (%s)", (backend) => {
     expect(pasted.statusCode).toBe(200);
     expect(inputValueOf(pasted.body, "subject")).toBe("C=AT,O=Example,CN=read.example.test");
     expect(textareaOf(pasted.body, "sans")).toBe("DNS:read.example.test\nIP:192.0.2.7");
-    expect(pasted.body).toContain("Read a CSR for a EC key");
+    expect(pasted.body).toContain("The CSR was read (EC key)");
     // A DER file replaces the (empty) textarea, and comes back as PEM in it.
     const der = Buffer.from(csr.pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
     expect(der[0]).toBe(0x30);

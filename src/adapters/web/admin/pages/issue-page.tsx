@@ -43,7 +43,7 @@ export function IssueForm({ csrf, values, cas, profiles, defaultProfile, error, 
       )}
       {read && (
         <p class="notice" role="status">
-          Read a CSR for a {read.keyType} key: its subject and requested names are filled in below.
+          The CSR was read ({read.keyType} key): its subject and requested names are filled in below.
         </p>
       )}
       <CsrfField token={csrf} />
