@@ -20,11 +20,11 @@
 // benchmark at 100 requests/s. Prints figures; no pass/fail exit code.
 import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freshPostgresSchema, seedCertificates } from "./seed-certs.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -100,19 +100,7 @@ if (process.argv[2] === "--load") {
 const t = await import("../dist/toolkit.mjs");
 const home = mkdtempSync(join(tmpdir(), "tsca-bench-api-"));
 
-async function freshPostgres() {
-  const { default: pg } = await import("pg");
-  const schema = `bench_api_${Date.now().toString(36)}`;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`CREATE SCHEMA ${schema}`);
-  await c.end();
-  const url = new URL(PG_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return url.toString();
-}
-
-const databaseUrl = PG_URL ? await freshPostgres() : join(home, "tsca.sqlite3");
+const databaseUrl = PG_URL ? await freshPostgresSchema(PG_URL, "bench_api") : join(home, "tsca.sqlite3");
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TSCA_")));
 Object.assign(env, { TSCA_HOME: home, TSCA_DATABASE_URL: databaseUrl, TSCA_API_RATE_LIMIT: "0" });
 
@@ -137,56 +125,8 @@ run(
 );
 const csrPem = readFileSync(join(home, "leaf.csr"), "utf8");
 
-/**
- * CERTS real certificates (CN and DNS SAN host-N.bench.test, validity 30..394 days so expiry order is not
- * insertion order), signed by the CA and stored through the certificate repository, 4 concurrent callers with batches
- * of 64 so inserts share transactions (group commit) as at run time.
- */
-async function seed() {
-  const db = await t.openDatabase(databaseUrl);
-  const ports = t.databasePorts(db);
-  const ca = await t.findCa(ports.cas, "Bench");
-  const issuer = await t.prepareIssuer(
-    { cas: ports.cas, keys: t.keyStoreRegistry({ caDir: join(home, "ca") }) },
-    ca,
-    undefined,
-    new Date(),
-  );
-  const profile = new t.Profiles().get("webserver");
-  const { csr } = t.readCsr(Buffer.from(csrPem.replace(/-----[^-]+-----|\s/g, ""), "base64"));
-  const random = { bytes: (n) => randomBytes(n) };
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < CERTS) {
-      const batch = [];
-      for (let k = 0; k < 64 && next < CERTS; k++) {
-        const i = next++;
-        const name = `host-${i}.bench.test`;
-        batch.push(
-          await t.issueCertificate(issuer, {
-            serial: t.newSerial(random),
-            spki: csr.spki,
-            keyType: "EC",
-            subject: t.parseName(`/CN=${name}`),
-            sans: [t.parseGeneralName(`DNS:${name}`)],
-            profile,
-            expiresDays: 30 + (i % 365),
-            overrides: {},
-            now: new Date(),
-            csrDer: null,
-            watchers: [],
-          }),
-        );
-      }
-      await ports.certs.insert(batch);
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  await db.close();
-  return seconds;
-}
+/** CERTS real certificates signed by the CA (bench/seed-certs.mjs). */
+const seed = () => seedCertificates(t, { databaseUrl, home, caName: "Bench", csrPem, count: CERTS });
 
 /** `tsca serve --worker` on a free port; resolves when it logs "listening". */
 function startServer() {
