@@ -81,7 +81,9 @@ describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
       const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
       const errors = consoleErrors(page);
       const csr = makeCsr("ec", "/CN=split.example.test");
-      await page.goto(`${host.base}/admin/issue?ca=${hex(host.pki.inter)}`);
+      // From the CA page's "Issue certificate" link, which preselects that CA.
+      await page.goto(`${host.base}/admin/cas/${hex(host.pki.inter)}`);
+      await Promise.all([page.waitForURL(/\/admin\/issue\?ca=/), page.getByRole("link", { name: "Issue certificate" }).click()]);
       await page.getByLabel("CSR", { exact: true }).fill(csr.pem);
       expect(await page.getByLabel("Certificate authority").inputValue()).toBe(hex(host.pki.inter));
       await page.getByLabel("Subject alternative names").fill("DNS:split.example.test");
