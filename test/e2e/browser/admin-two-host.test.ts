@@ -6,8 +6,9 @@
  *     separate process on the key host. A CSR issued from the browser shows pending (the worker is not
  *     running yet), then issued once the worker runs (the page reloads itself), and the downloaded
  *     certificate passes `openssl verify`. Skipped with a printed reason without TSCA_TEST_POSTGRES_URL.
- *   - on every backend, `tsca serve` with no CA_DIR answers every admin page with 200 (ADMIN_PAGES: add a
- *     page there when it lands).
+ *   - on every backend, `tsca serve` with no CA_DIR answers every admin page with 200 (the list `pages`: add a
+ *     page there when it lands): the start page, the CA tree, a CA page, the certificate list and search, a
+ *     certificate, the issue form, a signing request.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -101,6 +102,15 @@ describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
       const verify = opensslVerify(host.pki.rootPem, [host.pki.interPem], pem);
       expect(verify.stdout, verify.stderr).toMatch(/: OK\n$/);
       expect(ossl(["x509", "-noout", "-ext", "subjectAltName"], pem)).toContain("DNS:split.example.test");
+      // The request page links the certificate's page on the web host.
+      const serial = ossl(["x509", "-noout", "-serial"], pem)
+        .trim()
+        .replace(/^serial=/, "");
+      const [certPage] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${host.base}/admin/certificates/${serial}`),
+        page.getByRole("link", { name: (serial.match(/../g) ?? []).join(":") }).click(),
+      ]);
+      expect(certPage.status()).toBe(200);
       // Signed on the key host, never on the web host: still no key there.
       expectNoCaDir(host);
       expect(errors).toEqual([]);
@@ -129,10 +139,10 @@ describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
         "/admin/issue",
         `/admin/issue?ca=${inter}`,
         `/admin/requests/${id}`,
-        // The certificate pages (certificate-routes) join here when they land:
-        // "/admin/certificates", `/admin/certificates/${cert.hex}`.
+        "/admin/certificates",
+        "/admin/certificates?q=walk",
+        `/admin/certificates/${cert.hex}`,
       ];
-      expect(cert.hex).toMatch(/^[0-9A-F]+$/);
     });
 
     afterAll(async () => {
