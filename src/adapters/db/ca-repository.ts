@@ -1,4 +1,5 @@
 /** CAs in SQL through Kysely; the same queries serve SQLite and PostgreSQL. */
+import type { PolicyInformation } from "../../core/x509/extensions/certificate-policies.js";
 import type { KeyOptions } from "../../core/ports/key-store-registry.js";
 import type { Kysely, Selectable } from "kysely";
 import { TscaError } from "../../core/errors.js";
@@ -41,6 +42,9 @@ function toRow(ca: CertificateAuthority): CertificateAuthorityTable {
     revoked_at: ca.revokedAt ? iso(ca.revokedAt) : null,
     revoked_reason: ca.revokedReason,
     lint_rule_sets: JSON.stringify(ca.lintRuleSets ?? []),
+    sign_certificate_policies: ca.signCertificatePolicies?.length ? JSON.stringify(ca.signCertificatePolicies) : null,
+    default_profile: ca.defaultProfile ?? null,
+    default_expires_days: ca.defaultExpiresDays ?? null,
     created_at: iso(ca.createdAt),
     updated_at: iso(ca.updatedAt),
   };
@@ -75,6 +79,10 @@ function fromRow(r: Selectable<CertificateAuthorityTable>): CertificateAuthority
     revokedAt: r.revoked_at ? date(r.revoked_at) : null,
     revokedReason: r.revoked_reason,
     lintRuleSets: JSON.parse(r.lint_rule_sets) as ExtraRuleSet[],
+    signCertificatePolicies: r.sign_certificate_policies ? (JSON.parse(r.sign_certificate_policies) as PolicyInformation[]) : [],
+    defaultProfile: r.default_profile,
+    // PostgreSQL INTEGER comes back as a number; SQLite too; null stays null.
+    defaultExpiresDays: r.default_expires_days === null ? null : Number(r.default_expires_days),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };
@@ -148,6 +156,10 @@ export class SqlCaRepository implements CaRepository {
     if (patch.revokedAt !== undefined) row.revoked_at = patch.revokedAt ? iso(patch.revokedAt) : null;
     if (patch.revokedReason !== undefined) row.revoked_reason = patch.revokedReason;
     if (patch.lintRuleSets !== undefined) row.lint_rule_sets = JSON.stringify(patch.lintRuleSets);
+    if (patch.signCertificatePolicies !== undefined)
+      row.sign_certificate_policies = patch.signCertificatePolicies.length ? JSON.stringify(patch.signCertificatePolicies) : null;
+    if (patch.defaultProfile !== undefined) row.default_profile = patch.defaultProfile;
+    if (patch.defaultExpiresDays !== undefined) row.default_expires_days = patch.defaultExpiresDays;
     try {
       await this.db.updateTable("certificate_authority").set(row).where("serial", "=", serial).execute();
     } catch (e) {

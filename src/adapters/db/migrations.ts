@@ -321,6 +321,17 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX admin_session_user ON admin_session (user_name)`,
     ],
   },
+  {
+    // Per-CA signing settings the web admin edits (issue 9) beside the URLs: certificate policies for what
+    // the CA signs (JSON like the URL columns) and the profile and validity used when a request names none.
+    // Nullable: existing CAs keep signing exactly as before.
+    id: "0013-ca-signing-defaults",
+    up: () => [
+      `ALTER TABLE certificate_authority ADD COLUMN sign_certificate_policies TEXT`,
+      `ALTER TABLE certificate_authority ADD COLUMN default_profile TEXT`,
+      `ALTER TABLE certificate_authority ADD COLUMN default_expires_days INTEGER`,
+    ],
+  },
 ];
 
 /** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */

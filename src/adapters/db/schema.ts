@@ -29,6 +29,10 @@ export interface CertificateAuthorityTable {
   revoked_reason: string | null;
   /** JSON list of lint rule sets beyond rfc5280 (migration 0007). */
   lint_rule_sets: string;
+  /** Migration 0013: JSON list of PolicyInformation, the default profile and expiry (days); null: none. */
+  sign_certificate_policies: string | null;
+  default_profile: string | null;
+  default_expires_days: number | null;
   created_at: string;
   updated_at: string;
 }

@@ -6,6 +6,7 @@
 import type { HashAlgorithm, KeyType } from "../x509/algorithms.js";
 import type { ExtraRuleSet } from "../issuance/lint-rule-sets.js";
 import type { KeyOptions } from "../ports/key-store-registry.js";
+import type { PolicyInformation } from "../x509/extensions/certificate-policies.js";
 
 export interface CertificateAuthority {
   serial: string;
@@ -42,6 +43,13 @@ export interface CertificateAuthority {
   revokedReason: string | null;
   /** Lint rule sets beyond RFC 5280 for everything this CA signs (migration 0007); absent: none. */
   lintRuleSets?: ExtraRuleSet[];
+  /**
+   * Certificate policies (RFC 5280 §4.2.1.4) put into what it signs unless the request names its own, and
+   * the profile and validity (days) used when a request names none (migration 0013); absent or null: none.
+   */
+  signCertificatePolicies?: PolicyInformation[];
+  defaultProfile?: string | null;
+  defaultExpiresDays?: number | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -71,7 +71,9 @@ export function endEntityExtensions(args: {
   if (ocsp.length || issuers.length) exts.push(makeExtension(authorityInformationAccess, { ocsp, caIssuers: issuers }, false));
   const ian = o.issuerAltNames ?? (profile.addIssuerAltName ? names(ca.signIssuerAltNames) : []);
   if (ian.length) exts.push(makeExtension(issuerAltName, ian, false));
-  if (o.policies?.length) exts.push(makeExtension(certificatePolicies, o.policies, o.policiesCritical ?? false));
+  // The request's policies replace the CA's (edit_ca --sign-certificate-policies), as its URLs do.
+  const policies = o.policies ?? ca.signCertificatePolicies ?? [];
+  if (policies.length) exts.push(makeExtension(certificatePolicies, policies, o.policiesCritical ?? false));
   if (o.tlsFeatures?.length) exts.push(makeExtension(tlsFeature, o.tlsFeatures, o.tlsFeatureCritical ?? false));
   if (o.ocspNoCheck ?? profile.ocspNoCheck) exts.push(makeExtension(ocspNoCheck, true, o.ocspNoCheckCritical ?? false));
   return exts;

@@ -16,6 +16,9 @@ export type CaUpdate = Partial<
     | "revokedAt"
     | "revokedReason"
     | "lintRuleSets"
+    | "signCertificatePolicies"
+    | "defaultProfile"
+    | "defaultExpiresDays"
   >
 >;
 

@@ -15,6 +15,9 @@ import type { UnitOfWork } from "../ports/unit-of-work.js";
 import type { UseCaseContext } from "../access/context.js";
 import { auditEvent, guardChange } from "../access/guard.js";
 import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
+import type { PolicyInformation } from "../x509/extensions/certificate-policies.js";
+import type { Profiles } from "../issuance/profiles.js";
+import { TscaError } from "../errors.js";
 
 export interface EditCaRequest {
   ca: string;
@@ -30,11 +33,19 @@ export interface EditCaRequest {
   caaIdentity?: string | null;
   /** Lint rule sets beyond RFC 5280 (edit_ca --lint); [] resets to RFC 5280 only. */
   lintRuleSets?: ExtraRuleSet[];
+  /** Certificate policies for what it signs (ca/signing-policies.ts); [] removes them. */
+  signCertificatePolicies?: PolicyInformation[];
+  /** Profile and validity (days) for requests that name none; null removes them. */
+  defaultProfile?: string | null;
+  defaultExpiresDays?: number | null;
 }
+
+/** The longest validity a default may have: the same bound sign_cert's --expires has (100 years). */
+export const MAX_DEFAULT_EXPIRES_DAYS = 36_500;
 
 export async function editCa(
   ctx: UseCaseContext,
-  deps: { cas: CaRepository; uow: UnitOfWork },
+  deps: { cas: CaRepository; uow: UnitOfWork; profiles: Pick<Profiles, "get"> },
   req: EditCaRequest,
 ): Promise<CertificateAuthority> {
   const ca = await findCa(deps.cas, req.ca);
@@ -60,6 +71,21 @@ export async function editCa(
     // A CA/B set on a CA whose stored hash does not match its curve would refuse everything it signs.
     assertSigningHashAllowed(req.lintRuleSets, ca.keyType, curveOfOid(parseCertificate(ca.der).curveOid), ca.signatureHash ?? undefined);
     patch.lintRuleSets = req.lintRuleSets;
+  }
+  if (req.signCertificatePolicies !== undefined) patch.signCertificatePolicies = req.signCertificatePolicies;
+  if (req.defaultProfile !== undefined) {
+    // An unknown profile would make every request without one fail at signing time; refuse it now.
+    if (req.defaultProfile !== null) deps.profiles.get(req.defaultProfile);
+    patch.defaultProfile = req.defaultProfile;
+  }
+  if (req.defaultExpiresDays !== undefined) {
+    const d = req.defaultExpiresDays;
+    if (d !== null && (!Number.isInteger(d) || d < 1 || d > MAX_DEFAULT_EXPIRES_DAYS))
+      throw new TscaError(
+        "ERR_INVALID_ARGUMENT",
+        `${d}: The default expiry must be a whole number of days from 1 to ${MAX_DEFAULT_EXPIRES_DAYS}.`,
+      );
+    patch.defaultExpiresDays = d;
   }
   const now = ctx.clock.now();
   await deps.uow.run(async (tx) => {

@@ -61,11 +61,13 @@ export function readCsr(der: Buffer): { csr: ParsedCsr; keyType: ReturnType<type
  */
 export async function issueFromCsr(ctx: UseCaseContext, deps: Omit<SignCertDeps, "uow">, req: SignCertRequest): Promise<SignCertResult> {
   const { csr, keyType, requestedSans } = readCsr(req.csr);
-  const profile = deps.profiles.get(req.profile);
   const now = ctx.clock.now();
   const cas = await caSnapshot(deps.cas);
   const ca = req.ca !== undefined ? await findCa(cas, req.ca) : await defaultCa(cas, deps.defaults.ca, now);
   await guardChange(ctx, "sign", ca, "cert.issue", `ca:${ca.serial}`);
+  // What the request names wins; then the CA's own defaults (edit_ca --default-profile/--default-expires);
+  // then the profile's validity and the installation's defaults.
+  const profile = deps.profiles.get(req.profile ?? ca.defaultProfile ?? undefined);
   const issuer = await prepareIssuer({ ...deps, cas }, ca, req.password, now);
   const certificate = await issueCertificate(issuer, {
     serial: newSerial(ctx.random),
@@ -74,7 +76,7 @@ export async function issueFromCsr(ctx: UseCaseContext, deps: Omit<SignCertDeps,
     subject: req.subject ?? csr.subject,
     sans: req.sans.length ? req.sans : requestedSans,
     profile,
-    expiresDays: req.expiresDays ?? profile.expiresDays ?? deps.defaults.certExpiresDays,
+    expiresDays: req.expiresDays ?? ca.defaultExpiresDays ?? profile.expiresDays ?? deps.defaults.certExpiresDays,
     overrides: req.overrides,
     now,
     csrDer: csr.der,

@@ -8,6 +8,7 @@ import { formatSerial } from "../issuance/serial.js";
 import type { CaView } from "../usecases/view-ca.js";
 import { toPem } from "../x509/pem.js";
 import { formatName } from "../x509/name.js";
+import { formatSigningPolicy } from "../ca/signing-policies.js";
 
 export function caSummaryJson(ca: CertificateAuthority): Record<string, unknown> {
   return {
@@ -49,7 +50,11 @@ export function caViewJson(v: CaView): Record<string, unknown> {
       issuer_urls: ca.signIssuerUrls,
       issuer_alternative_names: ca.signIssuerAltNames,
       freshest_crl_urls: ca.signFreshestCrlUrls,
+      certificate_policies: (ca.signCertificatePolicies ?? []).map(formatSigningPolicy),
     },
+    // For requests that name none (edit_ca --default-profile, --default-expires); null: the installation's.
+    default_profile: ca.defaultProfile ?? null,
+    default_expires_days: ca.defaultExpiresDays ?? null,
     website: ca.website,
     terms_of_service: ca.termsOfService,
     caa_identity: ca.caaIdentity,

@@ -7,6 +7,8 @@ import { addSignedCertificateOptions, signedCertificateUrlChanges } from "./sign
 import { collect, httpUrl } from "../values.js";
 import { parseLintRuleSets } from "../../../core/issuance/lint-rule-sets.js";
 import { withExamples } from "../help.js";
+import { parseDuration } from "../duration.js";
+import { parseSigningPolicies } from "../../../core/ca/signing-policies.js";
 
 interface Opts {
   name?: string;
@@ -18,6 +20,12 @@ interface Opts {
   clearTos?: boolean;
   caa?: string;
   clearCaa?: boolean;
+  signCertificatePolicies?: string[];
+  clearSignCertificatePolicies?: boolean;
+  defaultProfile?: string;
+  clearDefaultProfile?: boolean;
+  defaultExpires?: string;
+  clearDefaultExpires?: boolean;
 }
 
 function textChange(value: string | undefined, clear: boolean | undefined, option: string): string | null | undefined {
@@ -46,6 +54,17 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
       collect,
     );
   addSignedCertificateOptions(cmd, { clearable: true });
+  cmd
+    .option(
+      "--sign-certificate-policies <policy>",
+      'certificate policy for what it signs, "OID; cps:URL; notice:TEXT" (qualifiers optional); repeatable, replacing the stored ones',
+      collect,
+    )
+    .option("--clear-sign-certificate-policies", "no certificate policies in what it signs (unless a request names some)")
+    .option("--default-profile <name>", "profile for requests that name none (instead of the configured default profile)")
+    .option("--clear-default-profile", "requests that name no profile get the configured default profile again")
+    .option("--default-expires <days>", "validity for requests that name none: days (90 or 90d), before the profile's and the setting's")
+    .option("--clear-default-expires", "requests that name no validity get the profile's or the setting's again");
   withExamples(
     cmd,
     ['tsca edit_ca --ocsp-url http://ocsp.example.com "Example Sub"', "certificates signed from now on carry this OCSP URL"],
@@ -57,6 +76,18 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
     const website = textChange(o.website === undefined ? undefined : httpUrl(o.website, "--website"), o.clearWebsite, "website");
     const tos = textChange(o.tos === undefined ? undefined : httpUrl(o.tos, "--tos"), o.clearTos, "tos");
     const caa = textChange(o.caa, o.clearCaa, "caa");
+    if (o.signCertificatePolicies && o.clearSignCertificatePolicies)
+      throw new TscaError(
+        "ERR_INVALID_ARGUMENT",
+        "Give either --sign-certificate-policies or --clear-sign-certificate-policies, not both.",
+      );
+    const policies = o.clearSignCertificatePolicies ? [] : o.signCertificatePolicies && parseSigningPolicies(o.signCertificatePolicies);
+    const profile = textChange(o.defaultProfile, o.clearDefaultProfile, "default-profile");
+    const expires = textChange(
+      o.defaultExpires === undefined ? undefined : String(parseDuration(o.defaultExpires, "--default-expires", { unit: "days" })),
+      o.clearDefaultExpires,
+      "default-expires",
+    );
     const changes = {
       ...(o.name !== undefined ? { name: o.name } : {}),
       ...(o.enable ? { enabled: true } : o.disable ? { enabled: false } : {}),
@@ -69,6 +100,9 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
       ...(tos !== undefined ? { termsOfService: tos } : {}),
       ...(caa !== undefined ? { caaIdentity: caa } : {}),
       ...(o.lint !== undefined ? { lintRuleSets: parseLintRuleSets(o.lint as string[]) } : {}),
+      ...(policies !== undefined ? { signCertificatePolicies: policies } : {}),
+      ...(profile !== undefined ? { defaultProfile: profile } : {}),
+      ...(expires !== undefined ? { defaultExpiresDays: expires === null ? null : Number(expires) } : {}),
     };
     // A command that changes nothing is a mistake (a misspelt or forgotten option), not a success.
     if (Object.keys(changes).length === 0)

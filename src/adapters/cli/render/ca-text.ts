@@ -4,6 +4,7 @@ import { formatRuleSets } from "../../../core/issuance/lint-rule-sets.js";
 import type { CaView } from "../../../core/usecases/view-ca.js";
 import { toPem } from "../../../core/x509/pem.js";
 import { textLines } from "../output.js";
+import { formatSigningPolicy } from "../../../core/ca/signing-policies.js";
 import { digestLines, extensionLines, formatTime, nameLines, statusText } from "./certificate-text.js";
 
 /** Stored general names are "URI:…"; URLs print bare, other names with their prefix. */
@@ -16,6 +17,7 @@ export function signedCertificateLines(ca: CaView["ca"]): string[] {
     ...ca.signIssuerUrls.map((u) => `* Issuer URL: ${bare(u)}`),
     ...ca.signIssuerAltNames.map((u) => `* Issuer Alternative Name: ${u}`),
     ...ca.signFreshestCrlUrls.map((u) => `* Freshest CRL URL: ${bare(u)}`),
+    ...(ca.signCertificatePolicies ?? []).map((p) => `* Certificate policy: ${formatSigningPolicy(p)}`),
   ];
   return lines.length
     ? ["Certificate extensions for signed certificates:", ...lines]
@@ -61,6 +63,8 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
     ...(ca.website ? [`* Website: ${ca.website}`] : []),
     ...(ca.termsOfService ? [`* Terms of service: ${ca.termsOfService}`] : []),
     ...(ca.caaIdentity ? [`* CAA identity: ${ca.caaIdentity}`] : []),
+    ...(ca.defaultProfile ? [`* Default profile for what it signs: ${ca.defaultProfile}`] : []),
+    ...(ca.defaultExpiresDays ? [`* Default expiry for what it signs: ${ca.defaultExpiresDays} days`] : []),
     "",
     ...(opts.extensions ? ["Certificate extensions:", ...extensionLines(v.extensions), ""] : []),
     ...signedCertificateLines(ca),

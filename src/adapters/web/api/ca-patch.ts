@@ -9,6 +9,7 @@ import { TscaError } from "../../../core/errors.js";
 import { hasUrlTemplate, urlTemplateProblem } from "../../../core/ca/url-templates.js";
 import { parseLintRuleSets } from "../../../core/issuance/lint-rule-sets.js";
 import { printable } from "../../../core/text/printable.js";
+import { parseSigningPolicy } from "../../../core/ca/signing-policies.js";
 import { parseGeneralName, type GeneralName } from "../../../core/x509/general-name.js";
 import type { EditCaRequest } from "../../../core/usecases/edit-ca.js";
 
@@ -19,16 +20,29 @@ export interface CaPatchBody {
   terms_of_service?: string | null;
   caa_identity?: string | null;
   lint_rule_sets?: string[];
+  default_profile?: string | null;
+  default_expires_days?: number | null;
   sign?: {
     crl_urls?: string[];
     ocsp_urls?: string[];
     issuer_urls?: string[];
     issuer_alternative_names?: string[];
     freshest_crl_urls?: string[];
+    certificate_policies?: string[];
   };
 }
 
-const WRITABLE = new Set(["name", "enabled", "website", "terms_of_service", "caa_identity", "lint_rule_sets", "sign"]);
+const WRITABLE = new Set([
+  "name",
+  "enabled",
+  "website",
+  "terms_of_service",
+  "caa_identity",
+  "lint_rule_sets",
+  "default_profile",
+  "default_expires_days",
+  "sign",
+]);
 
 /** Members of the CA object (core/views/ca-json.ts) that only a new CA certificate could change. */
 const CERTIFICATE_FIELDS = new Set([
@@ -135,6 +149,8 @@ export function editRequestOf(ca: string, body: CaPatchBody, field: FieldNamer =
       throw e;
     }
   }
+  if (body.default_profile !== undefined) req.defaultProfile = body.default_profile;
+  if (body.default_expires_days !== undefined) req.defaultExpiresDays = body.default_expires_days;
   const s = body.sign ?? {};
   const urls = (list: string[] | undefined, key: string, ldap: boolean): GeneralName[] | undefined =>
     list?.map((v, i) => urlName(v, field(`sign.${key}`, i), ldap));
@@ -148,6 +164,15 @@ export function editRequestOf(ca: string, body: CaPatchBody, field: FieldNamer =
   if (delta) req.signFreshestCrlUrls = delta;
   if (s.issuer_alternative_names)
     req.signIssuerAltNames = s.issuer_alternative_names.map((v, i) => generalName(v, field("sign.issuer_alternative_names", i)));
+  if (s.certificate_policies)
+    req.signCertificatePolicies = s.certificate_policies.map((v, i) => {
+      try {
+        return parseSigningPolicy(v);
+      } catch (e) {
+        if (e instanceof TscaError) throw bad(field("sign.certificate_policies", i), e.message);
+        throw e;
+      }
+    });
   // A PATCH that changes nothing is a mistake (a misspelt member would have been refused already).
   if (Object.keys(req).length === 1)
     throw new TscaError("ERR_BAD_REQUEST", "Nothing to change: give at least one writable member of the CA.");

@@ -56,7 +56,14 @@ const caSummaryFields = {
 export const CaSummary = Type.Object({ ...caSummaryFields, revoked_ancestor: Nullable(CaRef) }, closed);
 
 /** The URLs and names a CA puts into what it signs; also the writable `sign` member of PATCH. */
-const SIGN_KEYS = ["crl_urls", "ocsp_urls", "issuer_urls", "issuer_alternative_names", "freshest_crl_urls"] as const;
+const SIGN_KEYS = [
+  "crl_urls",
+  "ocsp_urls",
+  "issuer_urls",
+  "issuer_alternative_names",
+  "freshest_crl_urls",
+  "certificate_policies",
+] as const;
 
 const CaStatusValue = Type.Union([Type.Literal("valid"), Type.Literal("revoked"), Type.Literal("expired"), Type.Literal("not yet valid")]);
 
@@ -80,6 +87,8 @@ export const Ca = Type.Object(
     website: Nullable(Type.String()),
     terms_of_service: Nullable(Type.String()),
     caa_identity: Nullable(Type.String()),
+    default_profile: Nullable(Type.String()),
+    default_expires_days: Nullable(Type.Integer()),
     revoked_at: Nullable(Time),
     revoked_reason: Nullable(Type.String()),
     fingerprints: Fingerprints,
@@ -107,6 +116,20 @@ export const CaPatch = Type.Object(
     website: Type.Optional(Nullable(Type.String({ maxLength: 2048, description: "http(s) URL; null removes it" }))),
     terms_of_service: Type.Optional(Nullable(Type.String({ maxLength: 2048, description: "http(s) URL; null removes it" }))),
     caa_identity: Type.Optional(Nullable(Type.String({ maxLength: 253, description: "null removes it" }))),
+    default_profile: Type.Optional(
+      Nullable(
+        Type.String({ minLength: 1, maxLength: 200, description: "Profile for requests that name none; null: the configured default" }),
+      ),
+    ),
+    default_expires_days: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: 36500,
+          description: "Validity in days for requests that name none; null: the profile's or the setting's",
+        }),
+      ),
+    ),
     lint_rule_sets: Type.Optional(
       Type.Array(Type.Union(LINT_RULE_SETS.map((s) => Type.Literal(s))), {
         maxItems: LINT_RULE_SETS.length,
@@ -126,6 +149,13 @@ export const CaPatch = Type.Object(
             }),
           ),
           freshest_crl_urls: Type.Optional(UrlList("Freshest CRL, delta CRLs (RFC 5280 §4.2.1.15)", "http, https or ldap")),
+          certificate_policies: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), {
+              maxItems: 20,
+              description:
+                'Certificate policies for what it signs unless a request names some (RFC 5280 §4.2.1.4): "OID; cps:URL; notice:TEXT", qualifiers optional; [] removes them all',
+            }),
+          ),
         },
         closed,
       ),

@@ -10,6 +10,7 @@ import { formatRuleSets } from "../../../../core/issuance/lint-rule-sets.js";
 import { formatSerial } from "../../../../core/issuance/serial.js";
 import type { CaView } from "../../../../core/usecases/view-ca.js";
 import { toPem } from "../../../../core/x509/pem.js";
+import { formatSigningPolicy } from "../../../../core/ca/signing-policies.js";
 import { formatName } from "../../../../core/x509/name.js";
 
 /** The newest stored CRL of one scope and kind (complete or delta), without its DER. */
@@ -93,6 +94,13 @@ export function SigningSettings({ ca }: { ca: CaView["ca"] }) {
       </Row>
       <Row term="Issuer alternative names">
         <NameList names={ca.signIssuerAltNames} bare={false} />
+      </Row>
+      <Row term="Certificate policies">
+        <NameList names={(ca.signCertificatePolicies ?? []).map(formatSigningPolicy)} bare={false} />
+      </Row>
+      <Row term="Default profile">{ca.defaultProfile ?? <span class="none">the configured default</span>}</Row>
+      <Row term="Default expiry">
+        {ca.defaultExpiresDays ? `${ca.defaultExpiresDays} days` : <span class="none">the profile's, else the configured default</span>}
       </Row>
     </dl>
   );

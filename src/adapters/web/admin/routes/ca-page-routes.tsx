@@ -20,7 +20,9 @@ import { findCa } from "../../../../core/ca/find-ca.js";
 import { ancestry } from "../../../../core/ca/hierarchy.js";
 import { TscaError, isTscaError } from "../../../../core/errors.js";
 import { describeScope, reasonsKey } from "../../../../core/revocation/crl-scope.js";
-import { editCa } from "../../../../core/usecases/edit-ca.js";
+import { MAX_DEFAULT_EXPIRES_DAYS, editCa } from "../../../../core/usecases/edit-ca.js";
+import { formatSigningPolicy } from "../../../../core/ca/signing-policies.js";
+import { printable } from "../../../../core/text/printable.js";
 import { viewCa } from "../../../../core/usecases/view-ca.js";
 import { toPem } from "../../../../core/x509/pem.js";
 import { editRequestOf, type CaPatchBody } from "../../api/ca-patch.js";
@@ -28,7 +30,7 @@ import { httpStatusOf } from "../../problem.js";
 import { adminContext, can } from "../access.js";
 import { parseCrlSlug, crlSlug } from "../crl-slug.js";
 import type { AdminDeps } from "../deps.js";
-import { CA_EDIT_FIELDS, CaEditForm, type CaEditListField, type CaEditValues } from "../pages/ca-edit-page.js";
+import { CA_EDIT_DEFAULTS, CA_EDIT_FIELDS, CaEditForm, type CaEditListField, type CaEditValues } from "../pages/ca-edit-page.js";
 import { CaPage, bareName, type CrlRow } from "../pages/ca-page.js";
 import { csrfToken, page } from "../render.js";
 
@@ -91,6 +93,9 @@ function storedValues(ca: CertificateAuthority): CaEditValues {
     issuerUrls: urls(ca.signIssuerUrls),
     freshestCrlUrls: urls(ca.signFreshestCrlUrls),
     issuerAltNames: ca.signIssuerAltNames.join("\n"),
+    certificatePolicies: (ca.signCertificatePolicies ?? []).map(formatSigningPolicy).join("\n"),
+    defaultProfile: ca.defaultProfile ?? "",
+    defaultExpiresDays: ca.defaultExpiresDays == null ? "" : String(ca.defaultExpiresDays),
     enabled: ca.enabled,
   };
 }
@@ -108,6 +113,9 @@ function postedValues(body: unknown): CaEditValues {
     issuerUrls: text(CA_EDIT_FIELDS.issuerUrls.name),
     freshestCrlUrls: text(CA_EDIT_FIELDS.freshestCrlUrls.name),
     issuerAltNames: text(CA_EDIT_FIELDS.issuerAltNames.name),
+    certificatePolicies: text(CA_EDIT_FIELDS.certificatePolicies.name),
+    defaultProfile: text(CA_EDIT_DEFAULTS.defaultProfile.name).trim(),
+    defaultExpiresDays: text(CA_EDIT_DEFAULTS.defaultExpiresDays.name).trim(),
     enabled: form.enabled !== undefined,
   };
 }
@@ -119,9 +127,13 @@ const lines = (text: string): string[] =>
     .filter((l) => l !== "");
 
 /** The labels of the form's fields, by the member of the API's body they fill (CaPatchBody). */
-const LABEL_OF_MEMBER: Record<string, string> = Object.fromEntries(
-  (Object.keys(CA_EDIT_FIELDS) as CaEditListField[]).map((k) => [`sign.${CA_EDIT_FIELDS[k].name}`, CA_EDIT_FIELDS[k].label]),
-);
+const LABEL_OF_MEMBER: Record<string, string> = {
+  ...Object.fromEntries(
+    (Object.keys(CA_EDIT_FIELDS) as CaEditListField[]).map((k) => [`sign.${CA_EDIT_FIELDS[k].name}`, CA_EDIT_FIELDS[k].label]),
+  ),
+  default_profile: CA_EDIT_DEFAULTS.defaultProfile.label,
+  default_expires_days: CA_EDIT_DEFAULTS.defaultExpiresDays.label,
+};
 
 const formField = (member: string, index?: number): string =>
   `${LABEL_OF_MEMBER[member] ?? member}${index === undefined ? "" : `, line ${index + 1}`}`;
@@ -140,6 +152,17 @@ function patchOf(ca: CertificateAuthority, posted: CaEditValues): CaPatchBody | 
   const body: CaPatchBody = {};
   if (Object.keys(sign).length) body.sign = sign;
   if (posted.enabled !== ca.enabled) body.enabled = posted.enabled;
+  if (posted.defaultProfile !== stored.defaultProfile) body.default_profile = posted.defaultProfile === "" ? null : posted.defaultProfile;
+  if (posted.defaultExpiresDays !== stored.defaultExpiresDays) {
+    const days = posted.defaultExpiresDays;
+    // The API's schema takes an integer; the form has text, so it is checked here with the same bounds.
+    if (days !== "" && !/^[1-9]\d{0,4}$/.test(days))
+      throw new TscaError(
+        "ERR_BAD_REQUEST",
+        `${CA_EDIT_DEFAULTS.defaultExpiresDays.label}: ${printable(days)} is not a whole number of days from 1 to ${MAX_DEFAULT_EXPIRES_DAYS}.`,
+      );
+    body.default_expires_days = days === "" ? null : Number(days);
+  }
   return Object.keys(body).length ? body : undefined;
 }
 
@@ -215,7 +238,14 @@ export async function caPageRoutes(app: FastifyInstance, deps: AdminDeps): Promi
       request,
       reply,
       `Edit ${ca.name}`,
-      <CaEditForm serial={ca.serial} name={ca.name} values={values} csrf={csrfToken(reply)} {...(error ? { error } : {})} />,
+      <CaEditForm
+        serial={ca.serial}
+        name={ca.name}
+        values={values}
+        csrf={csrfToken(reply)}
+        profiles={deps.profiles.names()}
+        {...(error ? { error } : {})}
+      />,
       status,
     );
 
@@ -227,15 +257,13 @@ export async function caPageRoutes(app: FastifyInstance, deps: AdminDeps): Promi
   app.post<Params>("/cas/:serial/edit", async (request, reply) => {
     const ca = await editableCa(request);
     const posted = postedValues(request.body);
-    const body = patchOf(ca, posted);
-    if (body) {
-      try {
-        await editCa(adminContext(request), deps, editRequestOf(ca.serial, body, formField));
-      } catch (e) {
-        // A value the CLI and the API would refuse: the form again, with the sentence and what was typed.
-        if (isTscaError(e) && httpStatusOf(e.kind) === 400) return form(request, reply, ca, posted, e.message, 400);
-        throw e;
-      }
+    try {
+      const body = patchOf(ca, posted);
+      if (body) await editCa(adminContext(request), deps, editRequestOf(ca.serial, body, formField));
+    } catch (e) {
+      // A value the CLI and the API would refuse: the form again, with the sentence and what was typed.
+      if (isTscaError(e) && httpStatusOf(e.kind) === 400) return form(request, reply, ca, posted, e.message, 400);
+      throw e;
     }
     return reply.code(303).header("location", `/admin/cas/${ca.serial}`).send();
   });
