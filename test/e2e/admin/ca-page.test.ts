@@ -250,6 +250,71 @@ describe.each(BACKENDS)("web admin CA page (%s)", (backend) => {
     expect((await inst.deps.cas.get(inter))!.enabled).toBe(true);
   });
 
+  it("sets certificate policies, default profile and default expiry through the form, validated like edit_ca", async () => {
+    const a = await signedIn("admin");
+    let form = await a.get(`/admin/cas/${inter}/edit`);
+    for (const label of ["Certificate policies", "Default profile", "Default expiry \\(days\\)"])
+      expect(form.body).toMatch(new RegExp(`<label for="[a-z_]+">${label}</label>`));
+    const stored = (await inst.deps.cas.get(inter))!;
+    const same = {
+      crl_urls: stored.signCrlUrls.map((u) => u.replace(/^URI:/, "")).join("\n"),
+      ocsp_urls: stored.signOcspUrls.map((u) => u.replace(/^URI:/, "")).join("\n"),
+      issuer_urls: stored.signIssuerUrls.map((u) => u.replace(/^URI:/, "")).join("\n"),
+      issuer_alternative_names: stored.signIssuerAltNames.join("\n"),
+      enabled: "on",
+    };
+    const badExpiry = await a.post(`/admin/cas/${inter}/edit`, { _csrf: csrfIn(form.body), ...same, default_expires_days: "ten" });
+    expect(badExpiry.statusCode).toBe(400);
+    expect(text(badExpiry.body)).toContain("Default expiry (days): ten is not a whole number of days");
+    expect(badExpiry.body).toContain('value="ten"');
+    const badPolicy = await a.post(`/admin/cas/${inter}/edit`, {
+      _csrf: csrfIn(form.body),
+      ...same,
+      certificate_policies: "1.2.3\nanyPolicy",
+    });
+    expect(badPolicy.statusCode).toBe(400);
+    expect(text(badPolicy.body)).toContain("Certificate policies, line 2: anyPolicy: anyPolicy is for CA certificates");
+    const badProfile = await a.post(`/admin/cas/${inter}/edit`, { _csrf: csrfIn(form.body), ...same, default_profile: "nosuch" });
+    expect(badProfile.statusCode).toBe(400);
+    expect(text(badProfile.body)).toContain("nosuch: Profile is not defined");
+    expect((await inst.deps.cas.get(inter))!.defaultProfile).toBeNull();
+    const ok = await a.post(`/admin/cas/${inter}/edit`, {
+      _csrf: csrfIn(form.body),
+      ...same,
+      certificate_policies: "2.23.140.1.2.1\n1.3.6.1.4.1.99999.7; cps:https://pki.example/cps",
+      default_profile: "client",
+      default_expires_days: "30",
+    });
+    expect(ok.statusCode, ok.body).toBe(303);
+    const ca = (await inst.deps.cas.get(inter))!;
+    expect(ca.signCertificatePolicies).toEqual([
+      { oid: "2.23.140.1.2.1", cps: [], notices: [] },
+      { oid: "1.3.6.1.4.1.99999.7", cps: ["https://pki.example/cps"], notices: [] },
+    ]);
+    expect(ca.defaultProfile).toBe("client");
+    expect(ca.defaultExpiresDays).toBe(30);
+    const shown = text((await a.get(`/admin/cas/${inter}`)).body);
+    expect(shown).toContain("Certificate policies 2.23.140.1.2.1 1.3.6.1.4.1.99999.7; cps:https://pki.example/cps");
+    expect(shown).toContain("Default profile client");
+    expect(shown).toContain("Default expiry 30 days");
+    form = await a.get(`/admin/cas/${inter}/edit`);
+    expect(form.body).toContain('<option value="client" selected>client</option>');
+    expect(form.body).toContain('value="30"');
+    // The API shows the same values.
+    const api = await a.request({ method: "GET", url: `/api/v1/cas/${inter}` });
+    expect(JSON.parse(api.body)).toMatchObject({ default_profile: "client", default_expires_days: 30 });
+    // Emptied again: back to the installation's defaults.
+    const cleared = await a.post(`/admin/cas/${inter}/edit`, {
+      _csrf: csrfIn(form.body),
+      ...same,
+      certificate_policies: "",
+      default_profile: "",
+      default_expires_days: "",
+    });
+    expect(cleared.statusCode).toBe(303);
+    expect(await inst.deps.cas.get(inter)).toMatchObject({ signCertificatePolicies: [], defaultProfile: null, defaultExpiresDays: null });
+  });
+
   it("refuses a post without the CSRF token", async () => {
     const a = await signedIn("admin");
     const res = await a.post(`/admin/cas/${inter}/edit`, { ocsp_urls: "http://x.example/" });
