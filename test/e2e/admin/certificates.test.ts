@@ -170,6 +170,17 @@ describe.each(BACKENDS)("web admin certificates (%s)", (backend) => {
     }
   });
 
+  it("answers an unknown certificate with 404 on the page, the downloads and the actions", async () => {
+    const token = csrfIn((await admin.get("/admin/certificates")).body);
+    for (const path of ["/admin/certificates/ABCDEF0123456789", "/admin/certificates/ABCDEF0123456789.der"]) {
+      const res = await admin.get(path);
+      expect(res.statusCode, path).toBe(404);
+      expect(res.body).toContain("ABCDEF0123456789: Certificate not found.");
+    }
+    const res = await admin.post("/admin/certificates/ABCDEF0123456789/revoke", { _csrf: token, reason: "superseded" });
+    expect(res.statusCode).toBe(404);
+  });
+
   it("shows subject, SANs, validity, status, profile, the CA, the chain, and every extension openssl x509 -text lists", async () => {
     const res = await admin.get(`/admin/certificates/${made.alpha1!.hex}`);
     expect(res.statusCode).toBe(200);
