@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exchange } from "./http-exchange.mjs";
 import { freshPostgresSchema, seedCertificates } from "./seed-certs.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,40 +32,6 @@ const TARGET_P50_MS = 30;
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const t = await import("../dist/toolkit.mjs");
-
-/** One HTTP exchange on a keep-alive agent: status, headers, body and the round-trip time in ms. */
-function exchange(agent, base, { method = "GET", path, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, base);
-    const start = performance.now();
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname + url.search,
-        agent,
-        headers: body
-          ? { ...headers, "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) }
-          : headers,
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (d) => chunks.push(d));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-            ms: performance.now() - start,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 const cookieOf = (res) => /tsca_session=([^;]+)/.exec([res.headers["set-cookie"] ?? []].flat().join("\n"))?.[1];
 const csrfOf = (html) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -137,7 +104,7 @@ async function runBackend(name, pgUrl) {
     const login = await exchange(agent, base, {
       method: "POST",
       path: "/admin/login",
-      headers: { cookie: `tsca_session=${cookieOf(form)}` },
+      headers: { cookie: `tsca_session=${cookieOf(form)}`, "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ _csrf: csrfOf(form.body), username: "bench", password: PASSWORD }).toString(),
     });
     if (login.status !== 303) throw new Error(`login: ${login.status} ${login.body.slice(0, 300)}`);

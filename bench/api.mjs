@@ -24,6 +24,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exchange } from "./http-exchange.mjs";
 import { freshPostgresSchema, seedCertificates } from "./seed-certs.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,33 +35,6 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const PG_URL = process.env.TSCA_BENCH_POSTGRES_URL;
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-
-/** One HTTP exchange on a keep-alive agent: status, body and the round-trip time in ms. */
-function exchange(agent, base, { method = "GET", path, headers = {}, body }) {
-  return new Promise((resolve) => {
-    const url = new URL(path, base);
-    const start = performance.now();
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname + url.search,
-        agent,
-        headers: body ? { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) } : headers,
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (d) => chunks.push(d));
-        res.on("end", () =>
-          resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - start }),
-        );
-      },
-    );
-    req.on("error", (e) => resolve({ status: 0, body: String(e), ms: performance.now() - start }));
-    req.end(body);
-  });
-}
 
 // --- the load generator (child process): `node bench/api.mjs --load JSON` prints one JSON line ---
 if (process.argv[2] === "--load") {
