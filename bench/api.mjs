@@ -20,12 +20,12 @@
 // benchmark at 100 requests/s. Prints figures; no pass/fail exit code.
 import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exchange } from "./http-exchange.mjs";
-import { freshPostgresSchema, seedCertificates } from "./seed-certs.mjs";
+import { benchCsr, freshPostgresSchema, seedCertificates } from "./seed-certs.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -88,16 +88,7 @@ const tsca = (...args) => run(process.execPath, [join(ROOT, "bin/tsca.js"), ...a
 tsca("init_ca", "--key-type", "EC", "Bench", "/CN=Bench API P-256 CA");
 tsca("create_user", "bench", "--superuser", "--no-password");
 const token = tsca("create_token", "bench", "--name", "bench").trim();
-run(
-  "openssl",
-  ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(home, "leaf.key")].concat([
-    "-subj",
-    "/CN=leaf.bench.test",
-    "-out",
-    join(home, "leaf.csr"),
-  ]),
-);
-const csrPem = readFileSync(join(home, "leaf.csr"), "utf8");
+const csrPem = benchCsr(run, home);
 
 /** CERTS real certificates signed by the CA (bench/seed-certs.mjs). */
 const seed = () => seedCertificates(t, { databaseUrl, home, caName: "Bench", csrPem, count: CERTS });

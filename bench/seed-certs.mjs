@@ -2,6 +2,7 @@
 // signed by the named CA (through the toolkit bundle, dist/toolkit.mjs) and stored through the certificate
 // repository, so the rows, the DER and the search names are exactly what issuance stores.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -67,4 +68,11 @@ export async function freshPostgresSchema(url, prefix) {
   const u = new URL(url);
   u.searchParams.set("options", `-c search_path=${schema}`);
   return u.toString();
+}
+
+/** An EC P-256 key and CSR for /CN=leaf.bench.test in `dir` (leaf.key, leaf.csr), made by openssl through `run`; returns the CSR's PEM. */
+export function benchCsr(run, dir) {
+  const args = ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "leaf.key")];
+  run("openssl", [...args, "-subj", "/CN=leaf.bench.test", "-out", join(dir, "leaf.csr")]);
+  return readFileSync(join(dir, "leaf.csr"), "utf8");
 }
