@@ -2,10 +2,11 @@
  * A CA's own signing defaults (migration 0013): edit_ca --sign-certificate-policies, --default-profile and
  * --default-expires, shown by view_ca (text and JSON), used by sign_cert when the request names none, and
  * overridden by what the request names (--profile, --expires, --policy-identifier). Checked with openssl
- * on the certificates, on SQLite and PostgreSQL.
+ * on the certificates (sign_cert's and a queued request's, signed by `tsca worker`), on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tsca, runTsca } from "../../helpers/cli.js";
+import { makeCsr } from "../../helpers/certs.js";
 import { leaf } from "../../helpers/crl.js";
 import { BACKENDS } from "../../helpers/databases.js";
 import { opensslExtensions, ossl, x509Text } from "../../helpers/oracles.js";
@@ -75,6 +76,19 @@ describe.each(BACKENDS)("edit_ca signing defaults (%s)", (backend) => {
     expect(namedExts.get("X509v3 Extended Key Usage")?.value).toContain("TLS Web Server Authentication");
     expect(namedExts.get("X509v3 Certificate Policies")?.value).toContain("Policy: 1.2.3.4");
     expect(namedExts.get("X509v3 Certificate Policies")?.value).not.toContain("2.23.140.1.2.1");
+    // The signing worker (hence the REST API and the web admin) applies the same defaults to a queued CSR.
+    const csr = makeCsr("ec", "/CN=queued-defaults.example.test");
+    const id = tsca(inst.t, ["submit_request", "--ca", "Inter", "--csr", csr.path, "--alt", "queued-defaults.example.test"]).trim();
+    const worker = runTsca(inst.t, ["worker", "--once"]);
+    expect(worker.code, worker.stderr).toBe(0);
+    const serial = /^issued ([0-9A-F:]+)$/.exec(tsca(inst.t, ["request_status", id]).trim())?.[1];
+    expect(serial).toBeDefined();
+    const queued = tsca(inst.t, ["dump_cert", serial!]);
+    expect(validityDays(queued)).toBe(42);
+    const queuedExts = opensslExtensions(x509Text(queued));
+    expect(queuedExts.get("X509v3 Extended Key Usage")?.value).toBe("TLS Web Client Authentication");
+    expect(queuedExts.get("X509v3 Certificate Policies")?.value).toContain("CPS: https://pki.example/cps");
+
     // Root has none of it: its certificates are as before.
     const fromRoot = leaf(inst.t, "Root", "root-signed.example.test");
     expect(opensslExtensions(x509Text(fromRoot.pem)).has("X509v3 Certificate Policies")).toBe(false);
