@@ -202,6 +202,7 @@ export function CertPage({ view, json, actions, csrf }: Props) {
       {actions.revoke && view.certificate.revokedAt === null && <RevokeForm serial={serial} csrf={csrf} />}
       {actions.revoke && onHold && (
         <form class="unrevoke" method="post" action={`/admin/certificates/${serial}/unrevoke`}>
+          <h3>Release from hold</h3>
           <p>This certificate is on hold (certificate_hold): releasing it makes it valid again.</p>
           <CsrfField token={csrf} />
           <button type="submit">Release from hold</button>
@@ -209,6 +210,7 @@ export function CertPage({ view, json, actions, csrf }: Props) {
       )}
       {actions.renew && (
         <form class="renew" method="post" action={`/admin/certificates/${serial}/renew`}>
+          <h3>Renew</h3>
           <p>Renewing signs a new certificate for the same key, subject and profile (like resign_cert).</p>
           <CsrfField token={csrf} />
           <button type="submit">Renew</button>
