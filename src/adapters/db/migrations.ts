@@ -332,6 +332,27 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE certificate_authority ADD COLUMN default_expires_days INTEGER`,
     ],
   },
+  {
+    // Expiry mail (issue 13): one row per certificate, watcher (lower-case address) and threshold in days,
+    // written after each delivery attempt. status 'sent' makes the threshold done for that watcher; 'failed'
+    // keeps the SMTP error and the attempt count until a later run delivers it, so a refused mail is retried
+    // instead of lost. The rows go with their certificate.
+    id: "0014-expiry-notices",
+    up: () => [
+      `CREATE TABLE expiry_notice (
+        cert_serial TEXT NOT NULL REFERENCES certificate(serial) ON DELETE CASCADE,
+        watcher TEXT NOT NULL,
+        threshold_days INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        sent_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (cert_serial, watcher, threshold_days)
+      )`,
+      `CREATE INDEX expiry_notice_status ON expiry_notice (status)`,
+    ],
+  },
 ];
 
 /** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */

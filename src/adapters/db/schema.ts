@@ -200,8 +200,21 @@ export interface AdminSessionTable {
   expires_at: string;
 }
 
+/** Expiry mail sent or attempted (migration 0014); status 'sent' or 'failed'; times are ISO 8601 text. */
+export interface ExpiryNoticeTable {
+  cert_serial: string;
+  watcher: string;
+  threshold_days: number;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   tsca_user: UserTable;
+  expiry_notice: ExpiryNoticeTable;
   admin_session: AdminSessionTable;
   api_token: ApiTokenTable;
   user_grant: UserGrantTable;
