@@ -38,6 +38,10 @@
  * | TSCA_ADMIN_SESSION_MAX_AGE    | adminSessionMaxAge    | 43200 (seconds a web admin session lasts at most) |
  * | TSCA_ADMIN_LOGIN_ATTEMPTS_PER_MINUTE | adminLoginAttemptsPerMinute | 10 (web admin logins per address, failed ones per user name) |
  * | TSCA_TRUST_PROXY              | trustProxy            | unset: none (addresses or CIDRs of reverse proxies whose X-Forwarded-* is believed) |
+ * | TSCA_CA_PASSWORDS_FILE        | caPasswordsFile       | unset (JSON serial → password of encrypted CA keys, mode 0600, for timers) |
+ * | TSCA_CHECK_CRL_MARGIN         | checkCrlMargin        | 14400 (seconds; tsca check: a CRL closer than this to nextUpdate) |
+ * | TSCA_CHECK_RESPONDER_MARGIN   | checkResponderMargin  | 6 (hours; tsca check: a responder certificate with less left) |
+ * | TSCA_CHECK_PENDING_AGE        | checkPendingAge       | 3600 (seconds; tsca check: a signing request pending longer) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
@@ -106,6 +110,12 @@ export interface Settings {
    * Empty: none, the TCP peer is the client.
    */
   trustProxy: string[];
+  /** JSON file of CA serial → password of its encrypted key (mode 0600), read by generate_crls and generate_ocsp_keys. */
+  caPasswordsFile: string | undefined;
+  /** `tsca check` thresholds: seconds before a CRL's nextUpdate; hours a responder certificate must have left; seconds a request may be pending. */
+  checkCrlMargin: number;
+  checkResponderMargin: number;
+  checkPendingAge: number;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -146,6 +156,10 @@ const FILE_KEYS: Record<string, string> = {
   adminSessionMaxAge: "TSCA_ADMIN_SESSION_MAX_AGE",
   adminLoginAttemptsPerMinute: "TSCA_ADMIN_LOGIN_ATTEMPTS_PER_MINUTE",
   trustProxy: "TSCA_TRUST_PROXY",
+  caPasswordsFile: "TSCA_CA_PASSWORDS_FILE",
+  checkCrlMargin: "TSCA_CHECK_CRL_MARGIN",
+  checkResponderMargin: "TSCA_CHECK_RESPONDER_MARGIN",
+  checkPendingAge: "TSCA_CHECK_PENDING_AGE",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -348,6 +362,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     adminSessionMaxAge: val("adminSessionMaxAge", 43_200, positiveInt),
     adminLoginAttemptsPerMinute: val("adminLoginAttemptsPerMinute", 10, positiveInt),
     trustProxy: val("trustProxy", [], proxyList),
+    caPasswordsFile: val<string | undefined>("caPasswordsFile", undefined, (v, s, src) => resolve(str(v, s, src))),
+    checkCrlMargin: val("checkCrlMargin", 14_400, positiveInt),
+    checkResponderMargin: val("checkResponderMargin", 6, positiveInt),
+    checkPendingAge: val("checkPendingAge", 3_600, positiveInt),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)
