@@ -18,6 +18,7 @@ import type { Dialect } from "../adapters/db/migrations.js";
 import type { Database } from "../adapters/db/schema.js";
 import { SqlSigningRequestRepository } from "../adapters/db/signing-request-repository.js";
 import { SqlUnitOfWork } from "../adapters/db/unit-of-work.js";
+import { SqlExpiryNoticeRepository } from "../adapters/db/expiry-notice-repository.js";
 import { SqlUserRepository } from "../adapters/db/user-repository.js";
 import { SqlTokenRepository } from "../adapters/db/token-repository.js";
 import type { Settings } from "../config/settings.js";
@@ -56,6 +57,7 @@ export const transactionPorts =
     users: new SqlUserRepository(trx),
     tokens: new SqlTokenRepository(trx),
     signingRequests: new SqlSigningRequestRepository(trx, dialect),
+    expiryNotices: new SqlExpiryNoticeRepository(trx),
     audit: new SqlAuditLog(trx, dialect),
   });
 
@@ -71,6 +73,7 @@ export function databasePorts({ db, dialect }: { db: Kysely<Database>; dialect: 
     tokens: new SqlTokenRepository(db),
     adminSessions: new SqlAdminSessionRepository(db),
     signingRequests: new SqlSigningRequestRepository(db, dialect),
+    expiryNotices: new SqlExpiryNoticeRepository(db),
     auditLog: new SqlAuditLog(db, dialect),
     uow: new SqlUnitOfWork(db, transactionPorts(dialect)),
   };

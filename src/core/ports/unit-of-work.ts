@@ -11,6 +11,7 @@ import type { OcspResponderRepository } from "./ocsp-responder-repository.js";
 import type { SigningRequestRepository } from "./signing-requests.js";
 import type { UserRepository } from "./user-repository.js";
 import type { TokenRepository } from "./token-repository.js";
+import type { ExpiryNoticeRepository } from "./expiry-notices.js";
 
 export interface TransactionPorts {
   cas: CaRepository;
@@ -19,6 +20,7 @@ export interface TransactionPorts {
   users: UserRepository;
   tokens: TokenRepository;
   signingRequests: SigningRequestRepository;
+  expiryNotices: ExpiryNoticeRepository;
   audit: AuditLog;
 }
 
