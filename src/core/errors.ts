@@ -145,6 +145,10 @@ export const ERROR_CODES = {
     kind: "unavailable",
     doc: "generate_crls or generate_ocsp_keys could not renew some CAs (key encrypted or not on this host, or a failure); it did the others and named each on stderr.",
   },
+  ERR_MAIL_DELIVERY: {
+    kind: "unavailable",
+    doc: "notify_expiring_certs could not deliver some expiry mails (SMTP refused or unreachable); it sent the others, named each failure on stderr, and retries them on its next run.",
+  },
   ERR_BAD_REQUEST: {
     kind: "usage",
     doc: "An HTTP request is malformed: a body that cannot be parsed, a bad URL, or a missing or invalid parameter.",
