@@ -42,6 +42,7 @@
  * | TSCA_CHECK_CRL_MARGIN         | checkCrlMargin        | 14400 (seconds; tsca check: a CRL closer than this to nextUpdate) |
  * | TSCA_CHECK_RESPONDER_MARGIN   | checkResponderMargin  | 6 (hours; tsca check: a responder certificate with less left) |
  * | TSCA_CHECK_PENDING_AGE        | checkPendingAge       | 3600 (seconds; tsca check: a signing request pending longer) |
+ * | TSCA_METRICS_TOKEN            | metricsToken          | unset: /metrics only on `serve --metrics-port` (bearer token, ≥ 16 characters, for /metrics) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
@@ -116,6 +117,11 @@ export interface Settings {
   checkCrlMargin: number;
   checkResponderMargin: number;
   checkPendingAge: number;
+  /**
+   * Bearer token a Prometheus scrape must send for /metrics (RFC 6750). Set: /metrics is also served on the
+   * main port, and the token is required on --metrics-port too. Never logged.
+   */
+  metricsToken: string | undefined;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -160,6 +166,7 @@ const FILE_KEYS: Record<string, string> = {
   checkCrlMargin: "TSCA_CHECK_CRL_MARGIN",
   checkResponderMargin: "TSCA_CHECK_RESPONDER_MARGIN",
   checkPendingAge: "TSCA_CHECK_PENDING_AGE",
+  metricsToken: "TSCA_METRICS_TOKEN",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -366,6 +373,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     checkCrlMargin: val("checkCrlMargin", 14_400, positiveInt),
     checkResponderMargin: val("checkResponderMargin", 6, positiveInt),
     checkPendingAge: val("checkPendingAge", 3_600, positiveInt),
+    metricsToken: val<string | undefined>("metricsToken", undefined, (v, s, src) => {
+      const token = str(v, s, src).trim();
+      // A short token could be guessed by a scraper that is allowed to try as often as it likes.
+      if (token.length < 16 || /\s/.test(token)) throw configError(s, src, "must be at least 16 characters without spaces.");
+      return token;
+    }),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)
