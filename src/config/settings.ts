@@ -43,6 +43,9 @@
  * | TSCA_CHECK_RESPONDER_MARGIN   | checkResponderMargin  | 6 (hours; tsca check: a responder certificate with less left) |
  * | TSCA_CHECK_PENDING_AGE        | checkPendingAge       | 3600 (seconds; tsca check: a signing request pending longer) |
  * | TSCA_METRICS_TOKEN            | metricsToken          | unset: /metrics only on `serve --metrics-port` (bearer token, ≥ 16 characters, for /metrics) |
+ * | TSCA_SMTP_URL                 | smtpUrl               | unset: notify_expiring_certs cannot send (smtp:// with STARTTLS, or smtps://; auth in the URL) |
+ * | TSCA_MAIL_FROM                | mailFrom              | unset: required by notify_expiring_certs |
+ * | TSCA_EXPIRY_NOTIFY_DAYS       | expiryNotifyDays      | 14,7,3,1 (days before expiry when watchers are mailed) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
@@ -52,6 +55,8 @@ import { TscaError } from "../core/errors.js";
 import { PROFILE_CONFIG_KEYS, type ProfileConfig } from "../core/issuance/profiles.js";
 import { parseDefaultHostname } from "../core/ca/default-urls.js";
 import { checkResponseValidity } from "../core/usecases/generate-ocsp-keys.js";
+import { DEFAULT_EXPIRY_NOTIFY_DAYS, parseExpiryDays } from "../core/notifications/expiry-thresholds.js";
+import { parseWatcher } from "../core/usecases/cert-watchers.js";
 import {
   parseEllipticCurve,
   parseHashAlgorithm,
@@ -122,6 +127,10 @@ export interface Settings {
    * main port, and the token is required on --metrics-port too. Never logged.
    */
   metricsToken: string | undefined;
+  /** Expiry mail (notify_expiring_certs): the SMTP server (may carry a password: never log it), the From address, the thresholds in days. */
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
+  expiryNotifyDays: number[];
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -167,6 +176,9 @@ const FILE_KEYS: Record<string, string> = {
   checkResponderMargin: "TSCA_CHECK_RESPONDER_MARGIN",
   checkPendingAge: "TSCA_CHECK_PENDING_AGE",
   metricsToken: "TSCA_METRICS_TOKEN",
+  smtpUrl: "TSCA_SMTP_URL",
+  mailFrom: "TSCA_MAIL_FROM",
+  expiryNotifyDays: "TSCA_EXPIRY_NOTIFY_DAYS",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -222,6 +234,17 @@ function databaseUrlValue(v: unknown, setting: string, source: string): string {
       source,
       `"${url.replace(/\/\/[^@/]*@/, "//…@")}" is not a database tsca can open: give postgres://…, postgresql://…, sqlite:PATH or a file path.`,
     );
+  return url;
+}
+
+/**
+ * smtp:// or smtps://, checked here so a typo fails at start; the adapter (adapters/mail/smtp-mailer.ts)
+ * reads the rest. A password in the URL never reaches a message.
+ */
+function smtpUrlValue(v: unknown, setting: string, source: string): string {
+  const url = typeof v === "string" ? v.trim() : "";
+  if (!/^smtps?:\/\/[^/?#]+/i.test(url))
+    throw configError(setting, source, "must be smtp://[user:password@]host[:port] or smtps://[user:password@]host[:port].");
   return url;
 }
 
@@ -379,6 +402,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       if (token.length < 16 || /\s/.test(token)) throw configError(s, src, "must be at least 16 characters without spaces.");
       return token;
     }),
+    smtpUrl: val<string | undefined>("smtpUrl", undefined, smtpUrlValue),
+    mailFrom: val<string | undefined>("mailFrom", undefined, (v, s, src) => parseWith(parseWatcher, v, s, src)),
+    expiryNotifyDays: val("expiryNotifyDays", [...DEFAULT_EXPIRY_NOTIFY_DAYS], (v, s, src) =>
+      parseWith(parseExpiryDays, Array.isArray(v) ? v.join(",") : v, s, src),
+    ),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)

@@ -16,7 +16,8 @@ export function parseWatcher(input: string): string {
   return v;
 }
 
-const mailOf = (w: string): string => (/<([^>]+)>/.exec(w)?.[1] ?? w).toLowerCase();
+/** The bare address of a watcher, lower-case: how watchers are compared. */
+export const mailOf = (w: string): string => (/<([^>]+)>/.exec(w)?.[1] ?? w).toLowerCase();
 
 export function mergeWatchers(current: string[], add: string[], remove: string[]): string[] {
   const removed = new Set(remove.map(mailOf));
