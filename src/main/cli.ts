@@ -6,6 +6,7 @@ import { chmodSync, existsSync, readFileSync, statSync, type Stats } from "node:
 import { fileURLToPath } from "node:url";
 import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
+import { loadCaPasswordsFile } from "../adapters/keys/ca-passwords-file.js";
 import { Argon2PasswordHasher } from "../adapters/system/argon2-password-hasher.js";
 import { keyStoreRegistry, recoverKeyStores } from "./key-stores.js";
 import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "./composition.js";
@@ -13,6 +14,7 @@ import { signingQueue } from "./signing-queue.js";
 import type { CliContext, CliIo, CliLaunchers, ServeOptions } from "../adapters/cli/context.js";
 import { runCli } from "../adapters/cli/program.js";
 import { dataHome, loadSettings } from "../config/settings.js";
+import { smtpMailer } from "../adapters/mail/smtp-mailer.js";
 import { ERROR_CODES, TscaError, type ErrorCode } from "../core/errors.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { Random } from "../core/ports/random.js";
@@ -118,6 +120,8 @@ export async function main(
         caller: keyHostContext("cli", ports, clock, random),
         signingQueue: () => signingQueue(opened, settings.databaseUrl),
         passwords: new Argon2PasswordHasher(),
+        mailer: smtpMailer,
+        caPasswords: () => (settings.caPasswordsFile === undefined ? undefined : loadCaPasswordsFile(settings.caPasswordsFile)),
       };
     })());
   try {

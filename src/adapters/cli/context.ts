@@ -21,6 +21,8 @@ import type { Defaults } from "../../core/usecases/defaults.js";
 import type { UserRepository } from "../../core/ports/user-repository.js";
 import type { TokenRepository } from "../../core/ports/token-repository.js";
 import type { PasswordHasher } from "../../core/ports/password-hasher.js";
+import type { ExpiryNoticeRepository } from "../../core/ports/expiry-notices.js";
+import type { Mailer } from "../../core/ports/mailer.js";
 
 export interface CliSettings {
   caDir: string;
@@ -39,6 +41,10 @@ export interface CliSettings {
   ocspResponseValidity: number;
   crlExpires: number;
   crlRenewal: number;
+  /** Expiry mail (notify_expiring_certs): TSCA_SMTP_URL (may carry a password), TSCA_MAIL_FROM, TSCA_EXPIRY_NOTIFY_DAYS. */
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
+  expiryNotifyDays: number[];
 }
 
 export interface CliContext {
@@ -69,6 +75,9 @@ export interface CliContext {
   users: UserRepository;
   tokens: TokenRepository;
   passwords: PasswordHasher;
+  /** Expiry mail sent or failed, and a mailer over the SMTP URL (the caller closes it). */
+  expiryNotices: ExpiryNoticeRepository;
+  mailer: (smtpUrl: string) => Mailer;
 }
 
 export interface CliIo {

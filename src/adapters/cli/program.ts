@@ -39,6 +39,7 @@ import { registerUngrant } from "./commands/ungrant.js";
 import { registerCreateToken } from "./commands/create-token.js";
 import { registerListTokens } from "./commands/list-tokens.js";
 import { registerRevokeToken } from "./commands/revoke-token.js";
+import { registerNotifyExpiringCerts } from "./commands/notify-expiring-certs.js";
 
 export { EXIT };
 
@@ -98,6 +99,7 @@ const COMMAND_GROUPS: Record<string, string> = {
   dump_cert: "Certificates:",
   import_cert: "Certificates:",
   cert_watchers: "Certificates:",
+  notify_expiring_certs: "Certificates:",
   dump_crl: "CRLs, OCSP and the server:",
   generate_crls: "CRLs, OCSP and the server:",
   generate_ocsp_keys: "CRLs, OCSP and the server:",
@@ -160,6 +162,7 @@ export function buildProgram(
   commands.push(registerAudit);
   commands.push(registerCreateUser, registerSetPassword, registerListUsers, registerDisableUser, registerGrant, registerUngrant);
   commands.push(registerCreateToken, registerListTokens, registerRevokeToken);
+  commands.push(registerNotifyExpiringCerts);
   for (const register of commands) register(program, context, io);
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {

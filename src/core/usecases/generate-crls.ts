@@ -20,7 +20,8 @@
  *
  * A CA whose CRLs are due but cannot be made (encrypted key without password, key not on this host, a
  * failure while signing) is reported as skipped or failed, and the others are still done; the caller
- * turns any such outcome into a non-zero exit. With exactly one CA named, a password may be given.
+ * turns any such outcome into a non-zero exit. With exactly one CA named, a password may be given; for
+ * timers, the passwords of encrypted keys come from TSCA_CA_PASSWORDS_FILE (`passwords`).
  */
 import type { UseCaseContext } from "../access/context.js";
 import { guardKeyHost } from "../access/guard.js";
@@ -29,6 +30,7 @@ import { TscaError, isTscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
 import { unusableReason, usableCas } from "../ca/usable-cas.js";
+import type { CaPasswords } from "../ports/ca-passwords.js";
 import type { StoredCrl } from "../ports/crl-repository.js";
 import type { KeyStoreRegistry } from "../ports/key-store-registry.js";
 import { loadCaSigner } from "../issuance/ca-signer.js";
@@ -43,6 +45,8 @@ export interface GenerateCrlsRequest {
   cas: string[];
   force: boolean;
   password?: string;
+  /** Passwords of encrypted CA keys by serial (TSCA_CA_PASSWORDS_FILE), for timers; `password` wins. */
+  passwords?: CaPasswords;
   /** CRL validity, and how long before nextUpdate a CRL is renewed (seconds); undefined: Defaults. */
   expiresSeconds?: number;
   renewalSeconds?: number;
@@ -200,18 +204,21 @@ export async function generateCrls(ctx: UseCaseContext, deps: GenerateCrlsDeps, 
       outcomes.push(...perScope);
       continue;
     }
-    if (ca.keyEncrypted && req.password === undefined) {
+    const password = req.password ?? (ca.keyEncrypted ? req.passwords?.get(ca.serial) : undefined);
+    if (ca.keyEncrypted && password === undefined) {
       outcomes.push({
         ca,
         scope: undefined,
         status: "skipped",
-        note: "The private key is encrypted; name this CA alone with --password to generate its CRLs.",
+        note: req.passwords
+          ? `The private key is encrypted and ${req.passwords.source} has no password for it; add one, or name this CA alone with --password.`
+          : "The private key is encrypted; name this CA alone with --password, or give its password in TSCA_CA_PASSWORDS_FILE, to generate its CRLs.",
       });
       continue;
     }
     let failure: TscaError | undefined;
     try {
-      const signer = await loadCaSigner(deps.keys, ca, req.password);
+      const signer = await loadCaSigner(deps.keys, ca, password);
       for (const scope of due) {
         const { crl, entryCount } = await publishCrl(deps, { ca, signer, scope, expiresSeconds: req.expiresSeconds });
         perScope.push({ ca, scope, delta: false, status: "generated", crl, entryCount });

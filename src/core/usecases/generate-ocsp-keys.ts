@@ -18,6 +18,7 @@ import { findCa } from "../ca/find-ca.js";
 import { signOcspResponderCertificate, OCSP_RESPONDER_COMMON_NAME } from "../issuance/ocsp-responder-certificate.js";
 import { prepareIssuer } from "../issuance/issuer.js";
 import { newSerial } from "../issuance/serial.js";
+import type { CaPasswords } from "../ports/ca-passwords.js";
 import type { CaRepository } from "../ports/ca-repository.js";
 import type { CertificateRepository } from "../ports/certificate-repository.js";
 import type { Clock } from "../ports/clock.js";
@@ -50,6 +51,8 @@ export interface GenerateOcspKeysRequest {
   cas: string[];
   force: boolean;
   password?: string;
+  /** Passwords of encrypted CA keys by serial (TSCA_CA_PASSWORDS_FILE), for timers; `password` wins. */
+  passwords?: CaPasswords;
   /** Validity of responder certificates in days; undefined: Defaults.ocspResponderValidityDays. */
   validityDays?: number;
   /** Renew when less than this many hours are left; undefined: Defaults.ocspResponderRenewalHours. */
@@ -58,8 +61,8 @@ export interface GenerateOcspKeysRequest {
   responseValidity?: number;
 }
 
-type Resolved = Required<Omit<GenerateOcspKeysRequest, "password" | "responseValidity">> &
-  Pick<GenerateOcspKeysRequest, "password" | "responseValidity"> & { defaultResponseValidity: number };
+type Resolved = Required<Omit<GenerateOcspKeysRequest, "password" | "passwords" | "responseValidity">> &
+  Pick<GenerateOcspKeysRequest, "password" | "passwords" | "responseValidity"> & { defaultResponseValidity: number };
 
 export interface OcspKeyOutcome {
   ca: CertificateAuthority;
@@ -141,7 +144,12 @@ async function forCa(ctx: UseCaseContext, deps: GenerateOcspKeysDeps, req: Resol
     return { ca, outcome: "updated", responder: updated };
   }
   // The CA password is only for CAs whose key is encrypted, so one --password serves a mixed set.
-  const password = ca.keyEncrypted ? req.password : undefined;
+  const password = ca.keyEncrypted ? (req.password ?? req.passwords?.get(ca.serial)) : undefined;
+  if (ca.keyEncrypted && password === undefined && req.passwords)
+    throw new TscaError(
+      "ERR_KEY_PASSWORD_REQUIRED",
+      `The private key is encrypted and ${req.passwords.source} has no password for it; add one, or name this CA alone with --password.`,
+    );
   const issuer = await prepareIssuer(deps, ca, password, now);
   const serial = newSerial(ctx.random);
   const key = await deps.ocspKeys.generate(ca.serial, { keyType: "EC", curve: "secp256r1" });

@@ -34,7 +34,7 @@ describe.each(BACKENDS)("renewal that cannot be done (%s)", (backend) => {
     for (const scope of ["full", "user", "CA"]) expect(crls.stdout).toContain(`"Plain" (${plain}): ${scope} CRL #`);
     expect(crls.stdout).not.toMatch(/Locked|Gone|Sub/);
     expect(crls.stderr.split("\n")).toEqual([
-      `"Locked" (${locked}): skipped: The private key is encrypted; name this CA alone with --password to generate its CRLs.`,
+      `"Locked" (${locked}): skipped: The private key is encrypted; name this CA alone with --password, or give its password in TSCA_CA_PASSWORDS_FILE, to generate its CRLs.`,
       expect.stringMatching(new RegExp(`^"Gone" \\(${gone}\\): failed: .+\\.$`)),
       "Error: The CRLs of 2 CAs could not be generated; the reasons are above.",
       "",

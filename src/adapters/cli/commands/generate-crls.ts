@@ -10,7 +10,7 @@ import { formatSerial } from "../../../core/issuance/serial.js";
 import type { StoredCrl } from "../../../core/ports/crl-repository.js";
 import { describeScope } from "../../../core/revocation/crl-scope.js";
 import { generateCrls, type CrlOutcome } from "../../../core/usecases/generate-crls.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withPasswords, type CliIo, type ContextFactory } from "../context.js";
 import { entries } from "../render/crl-text.js";
 import { examples } from "../help.js";
 import { passwordFileOption, passwordGiven, passwordOption, resolvePassword } from "../prompt.js";
@@ -63,6 +63,7 @@ export function registerGenerateCrls(program: Command, context: ContextFactory, 
         cas: names,
         force: Boolean(o.force),
         ...(password !== undefined ? { password } : {}),
+        ...withPasswords(ctx.caPasswords()),
       });
       const missed = (o: CrlOutcome): boolean => o.status === "failed" || o.status === "skipped";
       for (const outcome of outcomes) (missed(outcome) ? io.stderr : io.stdout).write(textLines([line(outcome)]));

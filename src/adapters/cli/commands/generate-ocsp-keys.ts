@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { TscaError } from "../../../core/errors.js";
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { checkResponseValidity, generateOcspKeys, type OcspKeyOutcome } from "../../../core/usecases/generate-ocsp-keys.js";
-import type { CliIo, ContextFactory } from "../context.js";
+import { withPasswords, type CliIo, type ContextFactory } from "../context.js";
 import { parseDuration } from "../duration.js";
 import { examples } from "../help.js";
 import { passwordFileOption, passwordGiven, passwordOption, resolvePassword } from "../prompt.js";
@@ -70,6 +70,7 @@ export function registerGenerateOcspKeys(program: Command, context: ContextFacto
           cas: names,
           force: Boolean(o.force),
           ...(password !== undefined ? { password } : {}),
+          ...withPasswords(ctx.caPasswords()),
           ...(responseValidity !== undefined ? { responseValidity } : {}),
         });
         for (const outcome of outcomes) (outcome.outcome === "skipped" ? io.stderr : io.stdout).write(textLines([line(outcome)]));
