@@ -149,6 +149,10 @@ export const ERROR_CODES = {
     kind: "unavailable",
     doc: "notify_expiring_certs could not deliver some expiry mails (SMTP refused or unreachable); it sent the others, named each failure on stderr, and retries them on its next run.",
   },
+  ERR_UNHEALTHY: {
+    kind: "unavailable",
+    doc: "tsca check found problems (a CA key not reachable, a CRL stale or about to lapse, a responder certificate expiring, requests pending too long, migrations, file modes, the audit chain); each is named in one sentence.",
+  },
   ERR_BAD_REQUEST: {
     kind: "usage",
     doc: "An HTTP request is malformed: a body that cannot be parsed, a bad URL, or a missing or invalid parameter.",
