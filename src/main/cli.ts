@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
 import { loadCaPasswordsFile } from "../adapters/keys/ca-passwords-file.js";
+import { installationHealth } from "./installation-health.js";
 import { Argon2PasswordHasher } from "../adapters/system/argon2-password-hasher.js";
 import { keyStoreRegistry, recoverKeyStores } from "./key-stores.js";
 import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "./composition.js";
@@ -122,6 +123,11 @@ export async function main(
         passwords: new Argon2PasswordHasher(),
         mailer: smtpMailer,
         caPasswords: () => (settings.caPasswordsFile === undefined ? undefined : loadCaPasswordsFile(settings.caPasswordsFile)),
+        installation: installationHealth(opened, settings),
+        // A web host has the database but no CA_DIR (docs/operations.md): tsca check says so instead of failing every key.
+        keysNotHere: existsSync(settings.caDir)
+          ? undefined
+          : `CA_DIR (${settings.caDir}) does not exist on this host: CA keys are not checked here (a web host).`,
       };
     })());
   try {

@@ -23,6 +23,8 @@ import type { TokenRepository } from "../../core/ports/token-repository.js";
 import type { PasswordHasher } from "../../core/ports/password-hasher.js";
 import type { ExpiryNoticeRepository } from "../../core/ports/expiry-notices.js";
 import type { Mailer } from "../../core/ports/mailer.js";
+import type { CaPasswords } from "../../core/ports/ca-passwords.js";
+import type { InstallationHealth } from "../../core/ports/installation-health.js";
 
 export interface CliSettings {
   caDir: string;
@@ -45,6 +47,10 @@ export interface CliSettings {
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
   expiryNotifyDays: number[];
+  /** The thresholds of `tsca check`. */
+  checkCrlMargin: number;
+  checkResponderMargin: number;
+  checkPendingAge: number;
 }
 
 export interface CliContext {
@@ -78,6 +84,11 @@ export interface CliContext {
   /** Expiry mail sent or failed, and a mailer over the SMTP URL (the caller closes it). */
   expiryNotices: ExpiryNoticeRepository;
   mailer: (smtpUrl: string) => Mailer;
+  /** Passwords of encrypted CA keys from TSCA_CA_PASSWORDS_FILE, read when asked for; undefined when unset. */
+  caPasswords: () => CaPasswords | undefined;
+  /** tsca check: schema, queue age and file modes; and why CA keys are not checked on this host (undefined: the key host). */
+  installation: InstallationHealth;
+  keysNotHere: string | undefined;
 }
 
 export interface CliIo {
@@ -115,3 +126,6 @@ export async function withCaller<T = CliContext>(
   const c = await context();
   return [c.caller, pick(c)];
 }
+
+/** The request field of TSCA_CA_PASSWORDS_FILE for generate_crls and generate_ocsp_keys: absent when unset. */
+export const withPasswords = (passwords: CaPasswords | undefined): { passwords?: CaPasswords } => (passwords ? { passwords } : {});

@@ -39,6 +39,7 @@ import { registerUngrant } from "./commands/ungrant.js";
 import { registerCreateToken } from "./commands/create-token.js";
 import { registerListTokens } from "./commands/list-tokens.js";
 import { registerRevokeToken } from "./commands/revoke-token.js";
+import { registerCheck } from "./commands/check.js";
 import { registerNotifyExpiringCerts } from "./commands/notify-expiring-certs.js";
 
 export { EXIT };
@@ -162,6 +163,7 @@ export function buildProgram(
   commands.push(registerAudit);
   commands.push(registerCreateUser, registerSetPassword, registerListUsers, registerDisableUser, registerGrant, registerUngrant);
   commands.push(registerCreateToken, registerListTokens, registerRevokeToken);
+  commands.push(registerCheck);
   commands.push(registerNotifyExpiringCerts);
   for (const register of commands) register(program, context, io);
   registerServe(program, launchers, io);
