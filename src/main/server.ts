@@ -31,6 +31,7 @@ import type { ServeOptions } from "../adapters/cli/context.js";
 import { prepareDatabase } from "../adapters/db/connection.js";
 import { SqlOcspStatusRepository } from "../adapters/db/ocsp-status-repository.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
+import type { FastifyInstance } from "fastify";
 import { buildApp, createFastify } from "../adapters/web/app.js";
 import type { HttpLimits } from "../adapters/web/http-limits.js";
 import { crlRoutes } from "../adapters/web/crl-routes.js";
@@ -43,6 +44,10 @@ import { apiDeps, apiSurface } from "./api.js";
 import { adminDeps, adminSurface } from "./admin.js";
 import { SigningRequestWaiter } from "./request-waiter.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
+import { SqlOperationalFigures } from "../adapters/db/operational-figures.js";
+import { TscaMetrics } from "../adapters/web/metrics/tsca-metrics.js";
+import { metricsRoutes } from "../adapters/web/metrics/metrics-routes.js";
+import { clusterSource, listenMetrics, metricsWanted, shareWithPrimary } from "./metrics-server.js";
 
 export { createFastify };
 
@@ -152,6 +157,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let started: Promise<void> = Promise.resolve();
   let waiter: SigningRequestWaiter | undefined;
+  let metricsApp: FastifyInstance | undefined;
   const notifyWaiter = (): void => waiter?.notify();
   const onPrimaryMessage = (message: unknown): void => {
     if ((message as Partial<PrimaryMessage> | undefined)?.tsca === "signed") notifyWaiter();
@@ -186,6 +192,14 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         deadlineMs: settings.databaseTimeout,
       },
     );
+    // Prometheus metrics (issue 13), only when asked for: without them the OCSP path counts nothing.
+    const metrics = metricsWanted(options, settings)
+      ? new TscaMetrics({
+          figures: new SqlOperationalFigures(db.db),
+          ocspCache: () => ({ certificates: responder.cache.size, bytes: responder.cache.bytes }),
+        })
+      : undefined;
+    if (metrics && cluster.isWorker) shareWithPrimary(metrics.registry);
 
     // CRLs stored since the last poll (by generate_crls on the key host): the CRL routes drop what they
     // hold in memory when the generation changes, so a new CRL is served within one poll interval.
@@ -259,6 +273,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     const app = await buildApp({
       logger,
       ocsp: responder,
+      ...(metrics ? { ocspObserver: metrics } : {}),
       accessLog: options.accessLog,
       limits: httpLimits(settings),
       trustProxy: settings.trustProxy,
@@ -280,6 +295,10 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         apiSurface(apiDeps(ports, settings, waiter, submitted)),
         // The web admin (issue 9) under /admin/: sessions in the database, no CA key, no CA_DIR.
         adminSurface(adminDeps(ports, settings, realClock, submitted)),
+        // /metrics on the public port only behind a bearer token (settings.metricsToken).
+        ...(metrics && settings.metricsToken
+          ? [(a: FastifyInstance) => metricsRoutes(a, { source: metrics, token: settings.metricsToken })]
+          : []),
       ],
     });
     // Normally the database answers at once and the first requests find everything loaded; when it does
@@ -288,9 +307,14 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     await Promise.race([firstAttempt, pause(settings.databaseTimeout, raceOver.signal)]);
     raceOver.abort();
     try {
+      // A separate metrics port first (logged before "listening"): served here by a single process, in a
+      // cluster by the primary (serve()).
+      if (metrics && options.metricsPort !== undefined && !cluster.isWorker)
+        metricsApp = await listenMetrics({ ...options, metricsPort: options.metricsPort }, metrics, settings, httpLimits(settings), logger);
       await app.listen({ host: options.host, port: options.port });
     } catch (e) {
       await app.close();
+      if (e instanceof TscaError) throw e;
       throw new TscaError(
         "ERR_SERVER",
         `Cannot listen on ${options.host}:${options.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
@@ -327,6 +351,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   } finally {
     stopping.abort();
     clearTimeout(timer);
+    await metricsApp?.close();
     signedBatches.delete(notifyWaiter);
     process.off("message", onPrimaryMessage);
     waiter?.close();
@@ -434,8 +459,18 @@ export async function serve(options: ServeOptions): Promise<void> {
         }).catch((e: unknown) => logger.error({ err: reason(e) }, "signing worker failed"))
       : undefined;
   try {
-    if (cluster.isPrimary && options.workers > 1) await runPrimary(options, logger);
-    else await runServer(options, logger);
+    if (cluster.isPrimary && options.workers > 1) {
+      const settings = loadSettings();
+      const metricsApp =
+        options.metricsPort !== undefined
+          ? await listenMetrics({ ...options, metricsPort: options.metricsPort }, clusterSource(), settings, httpLimits(settings), logger)
+          : undefined;
+      try {
+        await runPrimary(options, logger);
+      } finally {
+        await metricsApp?.close();
+      }
+    } else await runServer(options, logger);
   } catch (e) {
     if (!cluster.isWorker) throw e;
     // A worker that cannot serve says why in the log and exits non-zero, so the primary replaces it (and

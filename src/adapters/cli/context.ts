@@ -110,6 +110,8 @@ export interface ServeOptions {
   accessLog: boolean;
   /** Run a signing worker in the server (tsca serve --worker): needs CA_DIR on this host. */
   worker?: boolean;
+  /** Serve /metrics (Prometheus) on this port of the same host (tsca serve --metrics-port). */
+  metricsPort?: number;
 }
 
 /** Long-running commands the composition root provides without the CLI knowing the web adapter. */

@@ -17,6 +17,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { HttpLimits } from "./http-limits.js";
 import { frameworkErrorHandler, useProblemDetails } from "./problem.js";
 import { ocspRoutes, type OcspService } from "./ocsp-routes.js";
+import type { OcspObserver } from "./metrics/tsca-metrics.js";
 
 export interface Health {
   ok: boolean;
@@ -27,6 +28,8 @@ export interface Health {
 export interface WebDeps {
   logger: FastifyBaseLogger;
   ocsp: OcspService;
+  /** Counts OCSP answers for /metrics (metrics/tsca-metrics.ts); absent: nothing is counted. */
+  ocspObserver?: OcspObserver;
   health: () => Health;
   accessLog: boolean;
   limits: HttpLimits;
@@ -101,7 +104,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       .header("cache-control", "no-store")
       .send({ status: h.ok ? "ok" : "unavailable", ...h.detail });
   });
-  await app.register(ocspRoutes, { ocsp: deps.ocsp });
+  await app.register(ocspRoutes, { ocsp: deps.ocsp, ...(deps.ocspObserver ? { observer: deps.ocspObserver } : {}) });
   for (const plugin of deps.plugins ?? []) await app.register(async (instance) => plugin(instance));
   return app;
 }

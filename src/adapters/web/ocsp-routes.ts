@@ -18,6 +18,7 @@ import { MAX_OCSP_REQUEST_BYTES } from "../../core/revocation/ocsp-request.js";
 import type { OcspScope } from "../../core/ports/ocsp-status-repository.js";
 import { ocspStatusOf } from "./ocsp-status.js";
 import { toTscaError } from "./problem.js";
+import type { OcspObserver } from "./metrics/tsca-metrics.js";
 
 export interface OcspService {
   /** The answer from memory for a cacheable DER request, synchronously; undefined when not there. */
@@ -27,6 +28,8 @@ export interface OcspService {
 
 export interface OcspRoutesOptions {
   ocsp: OcspService;
+  /** Told of every answer with the handler's time (Prometheus /metrics); must only count, never wait. */
+  observer?: OcspObserver;
 }
 
 const CONTENT_TYPE = "application/ocsp-response";
@@ -71,6 +74,7 @@ function send(reply: FastifyReply, answer: OcspAnswer, get: boolean): FastifyRep
 
 export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions): Promise<void> {
   const throttle = new LogThrottle(10_000);
+  const observer = opts.observer;
   // Encapsulated in this plugin: OCSP bodies are raw DER whatever the content type says.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: MAX_OCSP_REQUEST_BYTES }, (_req, body, done) => done(null, body));
@@ -85,12 +89,17 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
 
   for (const scope of ["cert", "ca"] as const) {
     const post = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+      const started = observer ? performance.now() : 0;
       const ca = (req.params as { ca: string }).ca;
       const der = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       // The steady state: answered from memory, synchronously.
       const hit = opts.ocsp.cached(ca, scope, der);
-      if (hit) return send(reply, hit, false);
+      if (hit) {
+        observer?.answered(ca, hit, performance.now() - started);
+        return send(reply, hit, false);
+      }
       return opts.ocsp.respond(ca, scope, der).then((result) => {
+        observer?.answered(ca, result, performance.now() - started);
         logStatus(req, ca, scope, result);
         return send(reply, result, false);
       });
@@ -98,6 +107,7 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
     app.post(`/ocsp/:ca/${scope}/`, post);
     app.post(`/ocsp/:ca/${scope}`, post);
     app.get(`/ocsp/:ca/${scope}/*`, (req, reply) => {
+      const started = observer ? performance.now() : 0;
       const ca = (req.params as { ca: string }).ca;
       // Fastify has percent-decoded the wildcard once; a `/` inside the base64 is simply part of it.
       const raw = (req.params as { "*": string })["*"];
@@ -105,8 +115,12 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
       const valid = encoded.length > 0 && encoded.length <= BODY_LIMIT && BASE64.test(encoded);
       const der = valid ? Buffer.from(encoded, "base64") : Buffer.alloc(0);
       const hit = opts.ocsp.cached(ca, scope, der);
-      if (hit) return send(reply, hit, true);
+      if (hit) {
+        observer?.answered(ca, hit, performance.now() - started);
+        return send(reply, hit, true);
+      }
       return opts.ocsp.respond(ca, scope, der).then((result) => {
+        observer?.answered(ca, result, performance.now() - started);
         logStatus(req, ca, scope, result);
         return send(reply, result, true);
       });
@@ -121,6 +135,8 @@ export async function ocspRoutes(app: FastifyInstance, opts: OcspRoutesOptions):
     const e = toTscaError(err);
     if (e.code === "ERR_INTERNAL") req.log.error({ err }, "OCSP handler failed");
     reply.code(200).header("content-type", CONTENT_TYPE).header("cache-control", "no-store");
-    return reply.send(OCSP_ERROR_RESPONSES[ocspStatusOf(e.kind)]);
+    const status = ocspStatusOf(e.kind);
+    observer?.answered("", { der: OCSP_ERROR_RESPONSES[status], status, source: "error" }, 0);
+    return reply.send(OCSP_ERROR_RESPONSES[status]);
   });
 }

@@ -44,6 +44,8 @@ export interface OcspAnswer {
   status: OcspResponseStatus;
   /** How it was made: from memory, signed for this request, or an unsigned error status. */
   source: "cache" | "signed" | "error";
+  /** The certificate status of a one-CertID answer (for /metrics); undefined for errors and several CertIDs. */
+  certStatus?: SingleStatus["kind"];
   /** For HTTP caching of cacheable answers (one CertID, no nonce; RFC 5019 §6.2). */
   http?: { thisUpdate: Date; nextUpdate: Date; etag: string; maxAge: number; lastModified: string; expires: string };
   /** Why an error status was returned; for the server log only, never sent. */
@@ -232,7 +234,7 @@ export class OcspResponder {
       hit.refreshing = true;
       void hit.refresh().catch(() => (hit.refreshing = false));
     }
-    return { der: hit.der, status: "successful", source: "cache", http: httpValidity(hit, now) };
+    return { der: hit.der, status: "successful", source: "cache", certStatus: hit.certStatus, http: httpValidity(hit, now) };
   }
 
   private async respondSlow(caHex: string, scope: OcspScope, body: Buffer, now: number): Promise<OcspAnswer> {
@@ -341,7 +343,8 @@ export class OcspResponder {
     const now = this.deps.clock.now().getTime();
     const { thisUpdate, nextUpdate } = this.validity(issuer, now);
     // The CertID exactly as the client encoded it (§4.2.1), from the latin1 string the cache is keyed by.
-    const single = encodeSingleResponse(Buffer.from(certIdKey, "latin1"), singleStatus(found?.status), thisUpdate, nextUpdate);
+    const certStatus = singleStatus(found?.status);
+    const single = encodeSingleResponse(Buffer.from(certIdKey, "latin1"), certStatus, thisUpdate, nextUpdate);
     const signed = await signOcspResponse(signingKey, thisUpdate, [single]);
     // A response that is kept gets memory of its own (see ownCopy); one that is not is sent as is.
     const der = found?.entry ? ownCopy(signed) : signed;
@@ -356,6 +359,7 @@ export class OcspResponder {
       lastModified: thisUpdate.toUTCString(),
       expires: nextUpdate.toUTCString(),
       signedBy: signingKey,
+      certStatus: certStatus.kind,
       refreshing: false,
       // A refresh that could not read the status rejects, so that a later request tries again (fromCache).
       refresh: () =>
@@ -365,7 +369,13 @@ export class OcspResponder {
     };
     if (found?.entry) this.cache.putResponse(key, found.entry, certIdKey, cached);
     // "unknown" is not kept (see statuses) and not offered to HTTP caches either.
-    return { der, status: "successful", source: "signed", ...(found ? { http: httpValidity(cached, now) } : {}) };
+    return {
+      der,
+      status: "successful",
+      source: "signed",
+      certStatus: certStatus.kind,
+      ...(found ? { http: httpValidity(cached, now) } : {}),
+    };
   }
 
   private async signLive(issuer: OcspIssuer, scope: OcspScope, req: OcspRequest, matches: boolean[]): Promise<OcspAnswer> {
@@ -379,16 +389,12 @@ export class OcspResponder {
     }
     const now = this.deps.clock.now().getTime();
     const { thisUpdate, nextUpdate } = this.validity(issuer, now);
-    const singles = req.certIds.map((id, i) =>
-      encodeSingleResponse(
-        id.raw,
-        matches[i] ? singleStatus(statuses.get(id.serial)?.status) : { kind: "unknown" },
-        thisUpdate,
-        nextUpdate,
-      ),
+    const kinds: SingleStatus[] = req.certIds.map((id, i) =>
+      matches[i] ? singleStatus(statuses.get(id.serial)?.status) : { kind: "unknown" },
     );
+    const singles = req.certIds.map((id, i) => encodeSingleResponse(id.raw, kinds[i]!, thisUpdate, nextUpdate));
     const der = await signOcspResponse(issuer.key!, thisUpdate, singles, req.nonceExtension);
-    return { der, status: "successful", source: "signed" };
+    return { der, status: "successful", source: "signed", ...(kinds.length === 1 ? { certStatus: kinds[0]!.kind } : {}) };
   }
 }
 

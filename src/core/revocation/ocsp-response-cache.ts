@@ -34,6 +34,8 @@ export interface CachedResponse {
   expires: string;
   /** The key that signed it: a replaced responder key makes the response a miss. */
   signedBy: OcspSigningKey;
+  /** What it says about the certificate (good or revoked: unknown serials are never kept), for /metrics. */
+  certStatus: "good" | "revoked" | "unknown";
   refreshing: boolean;
   /** Re-sign in the background (read the status again, sign, replace this entry). */
   refresh: () => Promise<void>;

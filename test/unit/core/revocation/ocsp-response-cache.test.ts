@@ -38,6 +38,7 @@ function response(derLength = 500): CachedResponse {
     lastModified: t.toUTCString(),
     expires: t.toUTCString(),
     signedBy,
+    certStatus: "good",
     refreshing: false,
     refresh: async () => undefined,
   };
