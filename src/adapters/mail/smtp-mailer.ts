@@ -30,7 +30,8 @@ export function parseSmtpUrl(text: string): SmtpOptions {
   try {
     url = new URL(text);
   } catch {
-    throw new TscaError("ERR_INVALID_ARGUMENT", `"${describeSmtpUrl(text)}" is not a URL: give smtp://host[:port] or smtps://host[:port].`);
+    // Not echoed: text that does not parse may still hold a password.
+    throw new TscaError("ERR_INVALID_ARGUMENT", "The SMTP URL is not a URL: give smtp://host[:port] or smtps://host[:port].");
   }
   if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
     throw new TscaError("ERR_INVALID_ARGUMENT", `"${describeSmtpUrl(text)}" is not an smtp:// or smtps:// URL.`);
