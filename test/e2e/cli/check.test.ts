@@ -5,13 +5,15 @@
  * the fault is repaired. Also: an encrypted CA without a password in TSCA_CA_PASSWORDS_FILE is named with
  * the time its CRL lapses; a host without CA_DIR (a web host) says keys are not checked there.
  */
-import { chmodSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/adapters/db/connection.js";
 import { runTsca, tsca, tscaEnv, type RunResult, type TscaEnv } from "../../helpers/cli.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { disposeInstallation } from "../../helpers/dispose-installation.js";
+import { makeCsr } from "../../helpers/certs.js";
 import { keyFile, plainSerial } from "../../helpers/oracles.js";
 
 interface Report {
@@ -101,6 +103,36 @@ describe.each(BACKENDS)("tsca check (%s)", (backend) => {
       });
       tsca(t, ["generate_crls"]);
       expect(report(runTsca(t, ["check", "--json"])).ok).toBe(true);
+
+      // A signing request pending for two hours (no worker), then signed by one.
+      const csr = makeCsr("ec", "/CN=queued.example.com");
+      const id = tsca(t, ["submit_request", "--ca", "Root", "--csr", csr.path, "--alt", "queued.example.com"]).trim();
+      expect(report(runTsca(t, ["check", "--json"])).ok).toBe(true);
+      const twoHoursAgo = new Date(Date.now() - 7_200_000).toISOString();
+      await db.db.updateTable("signing_request").set({ created_at: twoHoursAgo }).where("id", "=", id).execute();
+      expect(failing(report(runTsca(t, ["check", "--json"])))).toEqual({
+        "signing-requests": [
+          `1 signing request pending for longer than 3600 seconds (the oldest since ${twoHoursAgo.replace(/\.\d{3}Z$/, "Z")}); is tsca worker running?`,
+        ],
+      });
+      tsca(t, ["worker", "--once"]);
+      expect(report(runTsca(t, ["check", "--json"])).ok).toBe(true);
+
+      // A migration this tsca does not know: a newer tsca upgraded the database.
+      await sql`INSERT INTO tsca_migrations (id, applied_at) VALUES ('9999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(db.db);
+      expect(failing(report(runTsca(t, ["check", "--json"])))).toEqual({
+        migrations: ["The database has migrations this tsca does not know (9999-from-the-future): it was upgraded by a newer tsca."],
+      });
+      await sql`DELETE FROM tsca_migrations WHERE id = '9999-from-the-future'`.execute(db.db);
+
+      // A SQLite database others can read: every tsca command that opens it makes it 0600 again first
+      // (adapters/db/connection.ts), so check finds it private.
+      if (!url) {
+        const file = join(t.home, "tsca.sqlite3");
+        chmodSync(file, 0o644);
+        expect(report(runTsca(t, ["check", "--json"])).ok).toBe(true);
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+      }
 
       // An edited audit row.
       const row = await db.db.selectFrom("audit_event").select(["seq", "actor"]).orderBy("seq").executeTakeFirstOrThrow();
