@@ -63,7 +63,7 @@ describe("loadCaPasswordsFile", () => {
       const path = file(content);
       const message = refusal(path);
       expect(message).toBe(`${path}: TSCA_CA_PASSWORDS_FILE ${why}`);
-      expect(message).not.toContain('secret"');
+      expect(message).not.toContain("secret");
     }
     const missing = join(dir, "missing.json");
     expect(refusal(missing)).toBe(`${missing}: TSCA_CA_PASSWORDS_FILE cannot be read (ENOENT).`);
