@@ -69,6 +69,11 @@ export function smtpMailer(url: string): Mailer {
     ...(o.auth ? { auth: o.auth } : {}),
     pool: true,
     maxConnections: 1,
+    // A server that does not answer fails each mail within a minute or so (recorded, retried next run)
+    // instead of nodemailer's default of minutes per mail, so a timer run over many mails still ends.
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
     logger: false,
     debug: false,
   });
