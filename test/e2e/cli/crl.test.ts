@@ -305,7 +305,7 @@ describe.each(BACKENDS)("revoke_ca (%s)", (backend) => {
     expect(skipped.code).toBe(1);
     expect(skipped.stdout).toBe("");
     expect(skipped.stderr).toBe(
-      `"Root" (${root}): skipped: The private key is encrypted; name this CA alone with --password to generate its CRLs.\n` +
+      `"Root" (${root}): skipped: The private key is encrypted; name this CA alone with --password, or give its password in TSCA_CA_PASSWORDS_FILE, to generate its CRLs.\n` +
         "Error: The CRLs of 1 CA could not be generated; the reasons are above.\n",
     );
     tsca(t, ["generate_crls", "Root", "--password", "pw"]);
