@@ -7,7 +7,9 @@
 // The ceiling is the same Fastify setup (createFastify from dist/tsca-server.mjs) returning a fixed 500-byte
 // body. The web admin is mounted (tsca serve always mounts it; checked before measuring). The load generator runs in its own process with a fixed number of keep-alive connections: wrk
 // (one thread) when installed, else bench/http-load.mjs. Target (issue 4): cached path >= 70 % of the ceiling.
-// Env: BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_CONCURRENCY (16), BENCH_CLIENT (wrk|node; default wrk when on PATH).
+// Env: BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_CONCURRENCY (16), BENCH_CLIENT (wrk|node; default wrk when on PATH),
+// BENCH_METRICS=1: serve with Prometheus metrics on (--metrics-port) and scrape /metrics once a second while
+// measuring, as a busy Prometheus would (issue 13: metrics on must keep the cached path >= 70 % of the ceiling).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HAVE_WRK = spawnSync("wrk", ["--version"]).error === undefined;
 const CLIENT = process.env.BENCH_CLIENT ?? (HAVE_WRK ? "wrk" : "node");
+const METRICS = process.env.BENCH_METRICS === "1";
 const home = mkdtempSync(join(tmpdir(), "tsca-bench-ocsp-"));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TSCA_")));
 env.TSCA_HOME = home;
@@ -42,12 +45,14 @@ function startServer(args) {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, args, { env, cwd: home, stdio: ["ignore", "pipe", "inherit"] });
     let buf = "";
+    const info = {};
     proc.stdout.on("data", (d) => {
       buf += d;
       for (const line of buf.split("\n")) {
         try {
           const o = JSON.parse(line);
-          if (o.port && (o.msg === undefined || o.msg === "listening")) return resolve({ proc, port: o.port });
+          if (o.msg === "metrics listening") info.metricsPort = o.metricsPort;
+          if (o.port && (o.msg === undefined || o.msg === "listening")) return resolve({ proc, port: o.port, ...info });
         } catch {
           // not a complete JSON line yet
         }
@@ -154,7 +159,7 @@ for (let i = 0; i < 4096; i++)
   noncePaths.push(`${ocspPath}${b64(nonceBodies.subarray(i * nonceTemplate.length, (i + 1) * nonceTemplate.length))}`);
 file("nonce-paths.txt", noncePaths.join("\n") + "\n");
 
-const server = await startServer([join(ROOT, "bin/tsca.js"), "serve", "--port", "0"]);
+const server = await startServer([join(ROOT, "bin/tsca.js"), "serve", "--port", "0", ...(METRICS ? ["--metrics-port", "0"] : [])]);
 const ceiling = await startServer([join(ROOT, "bench/ocsp-ceiling-server.mjs")]);
 const base = `http://127.0.0.1:${server.port}`;
 const cbase = `http://127.0.0.1:${ceiling.port}`;
@@ -191,8 +196,23 @@ try {
   // Rounds interleave every scenario, so a busy neighbour on a shared machine hits all of them alike; each
   // figure is the median over rounds, and "of ceiling" the median of same-round ratios.
   const runs = Object.fromEntries(scenarios.map(([name]) => [name, []]));
+  // With metrics on: a scrape every second throughout, each checked to be a complete exposition.
+  let scrapes = 0;
+  let scraping;
+  const scrapeTimer = !METRICS
+    ? undefined
+    : setInterval(() => {
+        scraping = fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)
+          .then((r) => r.text())
+          .then((text) => {
+            if (!/^tsca_ocsp_requests_total\{/m.test(text)) throw new Error("a /metrics scrape lacks tsca_ocsp_requests_total");
+            scrapes++;
+          });
+      }, 1_000);
   for (const [, o] of scenarios) await load(o, 1); // warm-up: JIT, connections, the response cache
   for (let round = 0; round < ROUNDS; round++) for (const [name, o] of scenarios) runs[name].push(await load(o));
+  clearInterval(scrapeTimer);
+  await scraping;
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results = Object.fromEntries(
     Object.entries(runs).map(([name, rs]) => [
@@ -220,7 +240,7 @@ try {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(
-    `OCSP on loopback (web admin mounted): 1 server process, ${CLIENT} with ${CONCURRENCY} keep-alive connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario (medians), node ${process.version}`,
+    `OCSP on loopback (web admin mounted${METRICS ? `, metrics on: ${scrapes} scrapes of /metrics` : ""}): 1 server process, ${CLIENT} with ${CONCURRENCY} keep-alive connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario (medians), node ${process.version}`,
   );
   console.log(fmt(header));
   for (const r of rows) console.log(fmt(r));

@@ -2,9 +2,13 @@
  * The Prometheus metrics of `tsca serve` (issue 13), in a Registry of their own (never prom-client's global
  * one, so nothing else in the process can add to or reset them). Two kinds:
  *
- * - Counters and a histogram moved by OCSP traffic in this process. The hot path only increments: every
- *   label combination is resolved once into a prom-client child and kept, so an answer costs a Map lookup
- *   and two additions, never a label object or a string built per request.
+ * - Counters and a histogram moved by OCSP traffic in this process. The hot path only increments plain
+ *   numbers: a row of counts per CA (found by the URL's spelling in a Map) and a bucket array per answer
+ *   source, so an answer costs a Map lookup and a few additions, never a label object or a string. prom-client
+ *   15 hashes the labels on every inc()/observe(), even through a cached child (bench/ocsp.mjs with
+ *   BENCH_METRICS=1 on a busy 2-core machine: 51 % / 59 % of the ceiling for cached GET / POST that way,
+ *   76 % / 101 % with plain numbers), so the figures reach prom-client only at scrape time,
+ *   in collect() (counters) and in a histogram metric whose get() reads the bucket arrays.
  * - Gauges filled at scrape time (`collect()`) from the database through OperationalFigures: signing
  *   requests per status and the oldest pending one, CRL age and time to nextUpdate per CA and scope,
  *   responder certificate time left, certificates issued and revoked per CA. One snapshot (four grouped
@@ -20,7 +24,7 @@
  * prom-client's AggregatorRegistry (see clusterRegistry). The database gauges carry the aggregator "first"
  * (every worker reads the same database), counters and histograms are summed.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric, type MetricValueWithName } from "prom-client";
 import { sanitizeSerial } from "../../../core/issuance/serial.js";
 import type { OperationalFigures } from "../../../core/ports/operational-figures.js";
 import type { OcspAnswer } from "../../../core/revocation/ocsp-responder.js";
@@ -43,6 +47,7 @@ const RESULTS = [
   "unauthorized",
 ] as const;
 type Result = (typeof RESULTS)[number];
+const RESULT_INDEX = Object.fromEntries(RESULTS.map((r, i) => [r, i])) as Record<Result, number>;
 
 /** URL spellings remembered for the CA label; beyond this, new spellings count as ca="none". */
 const MAX_CA_SPELLINGS = 1_000;
@@ -52,8 +57,24 @@ const SNAPSHOT_MS = 1_000;
 /** Answer times in seconds: a cached answer takes microseconds, a signed one milliseconds, a slow database seconds. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-interface CaChildren {
-  requests: Record<Result, Counter.Internal>;
+/** Answers per result (RESULTS order) for one CA label. */
+interface CaRow {
+  ca: string;
+  counts: Float64Array;
+}
+
+/** One histogram series kept as plain numbers: counts per bucket (the last is +Inf), sum and count. */
+class Buckets {
+  readonly counts = new Float64Array(LATENCY_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
+    this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
 }
 
 type Snapshot = Awaited<ReturnType<typeof readFigures>>;
@@ -79,12 +100,12 @@ export interface TscaMetricsOptions {
 
 export class TscaMetrics implements OcspObserver {
   readonly registry = new Registry();
-  private readonly requests: Counter;
-  private readonly latency: { cache: Histogram.Internal<string>; signed: Histogram.Internal<string>; error: Histogram.Internal<string> };
-  private readonly hits: Counter.Internal;
-  private readonly misses: Counter.Internal;
-  private readonly byCaHex = new Map<string, CaChildren>();
-  private readonly none: CaChildren;
+  private readonly latency = { cache: new Buckets(), signed: new Buckets(), error: new Buckets() };
+  private hits = 0;
+  private misses = 0;
+  private readonly byCaHex = new Map<string, CaRow>();
+  private readonly rows = new Map<string, CaRow>();
+  private readonly none: CaRow;
   private snapshot: { at: number; data: Promise<Snapshot | undefined> } | undefined;
   private readonly now: () => number;
 
@@ -93,31 +114,37 @@ export class TscaMetrics implements OcspObserver {
     this.now = opts.now ?? Date.now;
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
 
-    this.requests = new Counter({
+    const requests: Counter = new Counter({
       name: "tsca_ocsp_requests_total",
       help: "OCSP answers by CA serial and result (good/revoked/unknown for one certificate, multiple, or the OCSP error status).",
       labelNames: ["ca", "result"],
       registers,
+      collect: (): void => {
+        requests.reset();
+        for (const row of this.rows.values()) RESULTS.forEach((result, i) => requests.inc({ ca: row.ca, result }, row.counts[i]!));
+      },
     });
-    const latency = new Histogram({
-      name: "tsca_ocsp_response_seconds",
-      help: "Time to produce an OCSP answer in the handler, by source (cache: from memory; signed: signed now; error).",
-      labelNames: ["source"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.latency = { cache: latency.labels("cache"), signed: latency.labels("signed"), error: latency.labels("error") };
-    this.hits = new Counter({
+    const hits: Counter = new Counter({
       name: "tsca_ocsp_cache_hits_total",
       help: "Successful OCSP answers served from memory (a response signed earlier).",
       registers,
-    }).labels();
-    this.misses = new Counter({
+      collect: (): void => {
+        hits.reset();
+        hits.inc(this.hits);
+      },
+    });
+    const misses: Counter = new Counter({
       name: "tsca_ocsp_cache_misses_total",
       help: "Successful OCSP answers that had to be signed (first request, nonce, several CertIDs, or expired in memory).",
       registers,
-    }).labels();
-    this.none = this.children("none");
+      collect: (): void => {
+        misses.reset();
+        misses.inc(this.misses);
+      },
+    });
+    this.registry.registerMetric(this.latencyMetric());
+    this.none = { ca: "none", counts: new Float64Array(RESULTS.length) };
+    this.rows.set("none", this.none);
 
     const up: Gauge = new Gauge({
       name: "tsca_metrics_database_up",
@@ -147,12 +174,11 @@ export class TscaMetrics implements OcspObserver {
   /** The hot path: called once per OCSP answer. */
   answered(caHex: string, answer: OcspAnswer, ms: number): void {
     const ok = answer.status === "successful";
-    let ca = this.byCaHex.get(caHex);
-    if (!ca) ca = ok ? this.remember(caHex) : this.none;
+    const row = this.byCaHex.get(caHex) ?? (ok ? this.remember(caHex) : this.none);
     const result = ok ? (answer.certStatus ?? "multiple") : (answer.status as Exclude<OcspAnswer["status"], "successful">);
-    ca.requests[result].inc();
-    if (answer.source === "cache") this.hits.inc();
-    else if (answer.source === "signed") this.misses.inc();
+    row.counts[RESULT_INDEX[result]]!++;
+    if (answer.source === "cache") this.hits++;
+    else if (answer.source === "signed") this.misses++;
     this.latency[answer.source].observe(ms / 1000);
   }
 
@@ -165,18 +191,40 @@ export class TscaMetrics implements OcspObserver {
     return this.registry.contentType;
   }
 
-  private remember(caHex: string): CaChildren {
+  private remember(caHex: string): CaRow {
     if (this.byCaHex.size >= MAX_CA_SPELLINGS) return this.none;
     const serial = sanitizeSerial(caHex);
-    const children = serial ? this.children(serial) : this.none;
-    this.byCaHex.set(caHex, children);
-    return children;
+    if (!serial) return this.none;
+    let row = this.rows.get(serial);
+    if (!row) this.rows.set(serial, (row = { ca: serial, counts: new Float64Array(RESULTS.length) }));
+    this.byCaHex.set(caHex, row);
+    return row;
   }
 
-  private children(ca: string): CaChildren {
-    const requests = {} as Record<Result, Counter.Internal>;
-    for (const r of RESULTS) requests[r] = this.requests.labels(ca, r);
-    return { requests };
+  /**
+   * tsca_ocsp_response_seconds as a metric object of prom-client's registry (registerMetric): get() turns
+   * the bucket arrays into the histogram's series at scrape time, in the shape prom-client's own Histogram
+   * returns, so the text format and the cluster aggregation ("sum") treat it alike.
+   */
+  private latencyMetric(): Metric {
+    const name = "tsca_ocsp_response_seconds";
+    const help = "Time to produce an OCSP answer in the handler, by source (cache: from memory; signed: signed now; error).";
+    const get = (): object => {
+      const values: MetricValueWithName<string>[] = [];
+      for (const source of ["cache", "signed", "error"] as const) {
+        const b = this.latency[source];
+        let cumulative = 0;
+        LATENCY_BUCKETS.forEach((le, i) => {
+          cumulative += b.counts[i]!;
+          values.push({ metricName: `${name}_bucket`, labels: { le, source }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { le: "+Inf", source }, value: b.count });
+        values.push({ metricName: `${name}_sum`, labels: { source }, value: b.sum });
+        values.push({ metricName: `${name}_count`, labels: { source }, value: b.count });
+      }
+      return { name, help, type: "histogram", aggregator: "sum", values };
+    };
+    return { name, help, get, reset: () => undefined } as unknown as Metric;
   }
 
   /** One database snapshot per scrape; undefined when the database could not be read. */
