@@ -191,4 +191,36 @@ describe.each(BACKENDS)("tsca serve /metrics (%s)", (backend) => {
     expect(sampleValue(later, "tsca_signing_request_oldest_pending_age_seconds")).toBe(0);
     expect(sampleValue(later, "tsca_certificates_issued", { ca: inter })).toBe(3);
   });
+
+  it("with --workers 2, --metrics-port is served by the primary and sums the workers' counters", async () => {
+    const cluster = await startServe(t, ["--workers", "2", "--metrics-port", "0"]);
+    try {
+      const line = cluster.logs().find((l) => l.msg === "metrics listening");
+      expect(line?.cluster).toBe(true);
+      const base = `http://127.0.0.1:${Number(line!.metricsPort)}`;
+      // Both workers listen (each logs "listening"); the primary's metrics port is the one place with totals.
+      await waitFor(async () => cluster.logs().filter((l) => l.msg === "listening").length >= 2);
+      const before = await scrape(base);
+      // Fresh connections, so the kernel and the primary spread them over both workers.
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${cluster.base}/ocsp/${inter}/cert/`, {
+          method: "POST",
+          body: Buffer.from("not DER"),
+          headers: { connection: "close" },
+        });
+        await res.arrayBuffer();
+      }
+      const after = await scrape(base);
+      const malformed = (m: Map<string, Family>): number =>
+        requests(m, "none", "malformedRequest") + requests(m, inter, "malformedRequest");
+      expect(malformed(after) - malformed(before)).toBe(20);
+      // Database gauges are taken once ("first"), not summed over the workers.
+      const single = sampleValue(await scrape(), "tsca_certificates_issued", { ca: inter });
+      expect(single).toBeGreaterThanOrEqual(2);
+      expect(sampleValue(after, "tsca_certificates_issued", { ca: inter })).toBe(single);
+      expect(sampleValue(after, "tsca_metrics_database_up")).toBe(1);
+    } finally {
+      expect(await cluster.stop()).toBe(0);
+    }
+  });
 });
