@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
+import { runTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
 import { makeCsr } from "../../helpers/certs.js";
 import { leaf, makePki } from "../../helpers/crl.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
@@ -222,5 +222,22 @@ describe.each(BACKENDS)("tsca serve /metrics (%s)", (backend) => {
     } finally {
       expect(await cluster.stop()).toBe(0);
     }
+  });
+});
+
+describe("tsca serve without metrics settings", () => {
+  it("serves no /metrics and keeps no metrics; --metrics-port equal to --port is refused", async () => {
+    const t = tscaEnv(await freshDatabaseUrl("sqlite"));
+    tsca(t, ["init_ca", "--key-type", "EC", "Root", "/CN=No Metrics Root"]);
+    const server = await startServe(t);
+    try {
+      expect((await fetch(`${server.base}/metrics`)).status).toBe(404);
+      expect(server.logs().some((l) => l.msg === "metrics listening")).toBe(false);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    const r = runTsca(t, ["serve", "--port", "8089", "--metrics-port", "8089"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--metrics-port must differ from --port/);
   });
 });
