@@ -153,6 +153,14 @@ export const ERROR_CODES = {
     kind: "unavailable",
     doc: "tsca check found problems (a CA key not reachable, a CRL stale or about to lapse, a responder certificate expiring, requests pending too long, migrations, file modes, the audit chain); each is named in one sentence.",
   },
+  ERR_BACKUP_TARGET: {
+    kind: "conflict",
+    doc: "tsca backup refuses a target directory that exists and is not empty (it never mixes two backups or overwrites files).",
+  },
+  ERR_BACKUP_MISMATCH: {
+    kind: "invalid",
+    doc: "tsca backup --verify found files that differ from the manifest (missing, changed, another mode, not listed) or no manifest at all; each is named.",
+  },
   ERR_BAD_REQUEST: {
     kind: "usage",
     doc: "An HTTP request is malformed: a body that cannot be parsed, a bad URL, or a missing or invalid parameter.",

@@ -8,6 +8,7 @@ import { openDatabase, type OpenDatabase } from "../adapters/db/connection.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
 import { loadCaPasswordsFile } from "../adapters/keys/ca-passwords-file.js";
 import { installationHealth } from "./installation-health.js";
+import { databaseSnapshot } from "../adapters/db/database-snapshot.js";
 import { Argon2PasswordHasher } from "../adapters/system/argon2-password-hasher.js";
 import { keyStoreRegistry, recoverKeyStores } from "./key-stores.js";
 import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "./composition.js";
@@ -128,6 +129,13 @@ export async function main(
         keysNotHere: existsSync(settings.caDir)
           ? undefined
           : `CA_DIR (${settings.caDir}) does not exist on this host: CA keys are not checked here (a web host).`,
+        backupSources: {
+          database: databaseSnapshot(opened.db, settings.databaseUrl),
+          keyDirs: [
+            { path: settings.caDir, as: "ca" },
+            { path: settings.ocspKeyDir, as: "ocsp" },
+          ],
+        },
       };
     })());
   try {

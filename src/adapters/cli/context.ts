@@ -25,6 +25,7 @@ import type { ExpiryNoticeRepository } from "../../core/ports/expiry-notices.js"
 import type { Mailer } from "../../core/ports/mailer.js";
 import type { CaPasswords } from "../../core/ports/ca-passwords.js";
 import type { InstallationHealth } from "../../core/ports/installation-health.js";
+import type { DatabaseSnapshot } from "../../core/ports/database-snapshot.js";
 
 export interface CliSettings {
   caDir: string;
@@ -89,6 +90,8 @@ export interface CliContext {
   /** tsca check: schema, queue age and file modes; and why CA keys are not checked on this host (undefined: the key host). */
   installation: InstallationHealth;
   keysNotHere: string | undefined;
+  /** tsca backup: the database to snapshot and the key directories (CA_DIR as ca/, TSCA_OCSP_KEY_DIR as ocsp/). */
+  backupSources: { database: DatabaseSnapshot; keyDirs: { path: string; as: string }[] };
 }
 
 export interface CliIo {

@@ -41,6 +41,7 @@ import { registerListTokens } from "./commands/list-tokens.js";
 import { registerRevokeToken } from "./commands/revoke-token.js";
 import { registerCheck } from "./commands/check.js";
 import { registerNotifyExpiringCerts } from "./commands/notify-expiring-certs.js";
+import { registerBackup } from "./commands/backup.js";
 
 export { EXIT };
 
@@ -105,6 +106,7 @@ const COMMAND_GROUPS: Record<string, string> = {
   generate_crls: "CRLs, OCSP and the server:",
   generate_ocsp_keys: "CRLs, OCSP and the server:",
   serve: "CRLs, OCSP and the server:",
+  backup: "CRLs, OCSP and the server:",
   audit: "Users and audit:",
   create_user: "Users and audit:",
   set_password: "Users and audit:",
@@ -165,6 +167,7 @@ export function buildProgram(
   commands.push(registerCreateToken, registerListTokens, registerRevokeToken);
   commands.push(registerCheck);
   commands.push(registerNotifyExpiringCerts);
+  commands.push(registerBackup);
   for (const register of commands) register(program, context, io);
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {
