@@ -41,8 +41,8 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-export function runTsca(t: TscaEnv, args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+export function runTsca(t: TscaEnv, args: string[], opts: { input?: string | Buffer; cwd?: string; bin?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [opts.bin ?? BIN, ...args], {
     env: childEnv(t.env),
     input: opts.input ?? "",
     cwd: opts.cwd ?? t.home,
@@ -59,8 +59,8 @@ export function tsca(t: TscaEnv, args: string[], opts: { input?: string | Buffer
 }
 
 /** Start tsca without waiting (for kill tests and servers). */
-export function spawnTsca(t: TscaEnv, args: string[]): ReturnType<typeof spawn> {
-  return spawn(process.execPath, [BIN, ...args], { env: childEnv(t.env), cwd: t.home, stdio: ["ignore", "pipe", "pipe"] });
+export function spawnTsca(t: TscaEnv, args: string[], bin: string = BIN): ReturnType<typeof spawn> {
+  return spawn(process.execPath, [bin, ...args], { env: childEnv(t.env), cwd: t.home, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 export function openssl(args: string[], input?: string | Buffer): RunResult {

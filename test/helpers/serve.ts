@@ -25,9 +25,9 @@ export interface Server {
  */
 export const HANG_GUARD_MS = 300_000;
 
-export async function startServe(t: TscaEnv, args: string[] = [], timeoutMs = HANG_GUARD_MS): Promise<Server> {
+export async function startServe(t: TscaEnv, args: string[] = [], timeoutMs = HANG_GUARD_MS, bin?: string): Promise<Server> {
   // A repeated --port is refused, so the free port (0) is only the default.
-  const proc = spawnTsca(t, ["serve", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
+  const proc = spawnTsca(t, ["serve", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args], bin);
   const lines: Record<string, unknown>[] = [];
   let err = "";
   let buf = "";
