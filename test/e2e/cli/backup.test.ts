@@ -13,6 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { newHome, runTsca, spawnTsca, tsca, tscaEnv, type TscaEnv } from "../../helpers/cli.js";
+import { makeCsr } from "../../helpers/certs.js";
 import { leaf, makePki } from "../../helpers/crl.js";
 import { BACKENDS, freshDatabaseUrl } from "../../helpers/databases.js";
 import { disposeInstallation } from "../../helpers/dispose-installation.js";
@@ -90,9 +91,24 @@ describe.each(BACKENDS)("tsca backup (%s)", (backend) => {
     await waitFor(async () => answered >= 50);
 
     const dir = join(newHome("tsca-backup-"), "b");
+    // Writes too: sign_cert runs back to back while the backup is taken, so the copy must be one snapshot.
+    const csr = makeCsr("ec", "/CN=busy.example.test");
+    let signed = 0;
+    let backupDone = false;
+    const writer = (async (): Promise<void> => {
+      while (!backupDone || signed === 0) {
+        const r = await tscaAsync(t, ["sign_cert", "--ca", "Inter", "--csr", csr.path]);
+        expect(r.code, r.stderr).toBe(0);
+        signed++;
+      }
+    })();
+    await waitFor(async () => signed >= 1);
     const before = answered;
+    const signedBefore = signed;
     const backup = await tscaAsync(t, ["backup", dir]);
     const during = answered - before;
+    backupDone = true;
+    await writer;
     // The server keeps answering after the backup too.
     const after = answered;
     await waitFor(async () => answered >= after + 50);
@@ -117,6 +133,10 @@ describe.each(BACKENDS)("tsca backup (%s)", (backend) => {
       expect(backup.stdout).toMatch(/^database: tsca\.sqlite3 \(SQLite, migration /);
       // A consistent database: SQLite's own check of every page and index.
       expect(execFileSync("sqlite3", [join(dir, "tsca.sqlite3"), "PRAGMA integrity_check"], { encoding: "utf8" }).trim()).toBe("ok");
+      // Every certificate signed before the backup started is in it; none signed after it finished.
+      const copied = Number(execFileSync("sqlite3", [join(dir, "tsca.sqlite3"), "SELECT count(*) FROM certificate"], { encoding: "utf8" }));
+      expect(copied).toBeGreaterThanOrEqual(2 + signedBefore);
+      expect(copied).toBeLessThanOrEqual(2 + signed);
     } else {
       expect(manifest.database).toMatchObject({ kind: "postgres", file: null });
       expect(backup.stdout).toContain("PostgreSQL is not copied by tsca backup; dump it with pg_dump");
