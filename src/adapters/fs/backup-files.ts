@@ -38,7 +38,15 @@ async function copyTreeInto(from: string, to: string): Promise<void> {
     const src = join(from, e.name);
     const dst = join(to, e.name);
     if (e.isDirectory()) await copyTreeInto(src, dst);
-    else if (e.isFile()) await copyFile(src, dst, (await fs.stat(src)).mode);
+    else if (e.isFile()) {
+      // A file removed since the listing (a replaced responder key deleted, a temporary
+      // file renamed into place) is not part of the snapshot; its replacement is copied under its own name.
+      const file = await fs.stat(src).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? undefined : Promise.reject(err)));
+      if (file)
+        await copyFile(src, dst, file.mode).catch((err: NodeJS.ErrnoException) =>
+          err.code === "ENOENT" ? undefined : Promise.reject(err),
+        );
+    }
     // Symbolic links and sockets are not keys tsca writes; they are left out (and so not in the manifest).
   }
   await fs.chmod(to, st.mode & 0o777);
