@@ -7,10 +7,11 @@
  * them. `startAdminHost` makes the installation: a key host (CLI with CA_DIR: Root, Inter, users) and a
  * web host sharing only the database, whose environment has no CA_DIR at all.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { newHome, tsca, type TscaEnv } from "./cli.js";
 import { makePki, type Pki } from "./crl.js";
 import { freshDatabaseUrl, type Backend } from "./databases.js";
@@ -42,6 +43,28 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** Where the browser tests write their screenshots (docs/screenshots), when asked to. */
+export const SCREENSHOTS = process.env.TSCA_SCREENSHOT_DIR;
+
+/** A serial as the admin's URLs carry it: hex without colons. */
+export const hexSerial = (serial: string): string => serial.replace(/:/g, "");
+
+/**
+ * One browser for the calling test file (or describe block): launched in its beforeAll, closed in its
+ * afterAll. The returned function gives the browser inside tests.
+ */
+export function sharedBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
 }
 
 /**

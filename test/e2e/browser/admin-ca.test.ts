@@ -7,30 +7,25 @@
  * page. No console errors (CSP violations among them) on the pages. With TSCA_SCREENSHOT_DIR set, it saves
  * admin-ca.png and admin-ca-edit.png there (docs/screenshots).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leaf } from "../../helpers/crl.js";
 import { BACKENDS } from "../../helpers/databases.js";
-import { BROWSER_AVAILABLE, consoleErrors, launchBrowser, loggedInPage, startAdminHost, type AdminHost } from "../../helpers/browser.js";
+import {
+  BROWSER_AVAILABLE,
+  consoleErrors,
+  loggedInPage,
+  startAdminHost,
+  type AdminHost,
+  sharedBrowser,
+  SCREENSHOTS,
+  hexSerial,
+} from "../../helpers/browser.js";
 import { tsca } from "../../helpers/cli.js";
 import { x509Text } from "../../helpers/oracles.js";
 
-const SCREENSHOTS = process.env.TSCA_SCREENSHOT_DIR;
-const hex = (serial: string) => serial.replace(/:/g, "");
-
 describe.skipIf(!BROWSER_AVAILABLE)("web admin CA page in a browser", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   describe.each(BACKENDS)("on %s, served without CA_DIR", (backend) => {
     let host: AdminHost;
@@ -47,17 +42,17 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin CA page in a browser", () => {
     });
 
     it("edits Inter's OCSP URLs in the form, and the next certificate sign_cert makes on the key host carries the URL", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       await page.goto(`${host.base}/admin/cas`);
       await Promise.all([
-        page.waitForURL(`${host.base}/admin/cas/${hex(host.pki.inter)}`),
+        page.waitForURL(`${host.base}/admin/cas/${hexSerial(host.pki.inter)}`),
         page.getByRole("link", { name: "Inter" }).click(),
       ]);
       expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Inter");
-      expect(await page.getByRole("link", { name: "Root" }).getAttribute("href")).toBe(`/admin/cas/${hex(host.pki.root)}`);
+      expect(await page.getByRole("link", { name: "Root" }).getAttribute("href")).toBe(`/admin/cas/${hexSerial(host.pki.root)}`);
       expect(await page.getByRole("link", { name: "Issue certificate" }).getAttribute("href")).toBe(
-        `/admin/issue?ca=${hex(host.pki.inter)}`,
+        `/admin/issue?ca=${hexSerial(host.pki.inter)}`,
       );
       expect(await page.getByRole("table").getByRole("row").count()).toBeGreaterThan(1);
       if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "admin-ca.png"), fullPage: true });
@@ -66,7 +61,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin CA page in a browser", () => {
       expect(await page.getByLabel("Enabled").isChecked()).toBe(true);
       if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "admin-ca-edit.png"), fullPage: true });
       await Promise.all([
-        page.waitForURL(`${host.base}/admin/cas/${hex(host.pki.inter)}`),
+        page.waitForURL(`${host.base}/admin/cas/${hexSerial(host.pki.inter)}`),
         page.getByRole("button", { name: "Save" }).click(),
       ]);
       expect(await page.locator("main").textContent()).toContain("http://ocsp.changed.example/");
@@ -79,11 +74,11 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin CA page in a browser", () => {
     });
 
     it("offers the viewer no Edit link, and refuses its form post with a valid CSRF token (403)", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "viewer", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "viewer", host.password);
       const errors = consoleErrors(page);
       await page.goto(`${host.base}/admin/cas`);
       await Promise.all([
-        page.waitForURL(`${host.base}/admin/cas/${hex(host.pki.inter)}`),
+        page.waitForURL(`${host.base}/admin/cas/${hexSerial(host.pki.inter)}`),
         page.getByRole("link", { name: "Inter" }).click(),
       ]);
       expect(await page.getByRole("link", { name: "Edit" }).count()).toBe(0);
@@ -93,13 +88,13 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin CA page in a browser", () => {
       // Before the refusals below: the browser reports a 403 page load as a console error.
       expect(errors).toEqual([]);
       // The browser's own cookie jar, so the session and the token are the viewer's.
-      const res = await context.request.post(`${host.base}/admin/cas/${hex(host.pki.inter)}/edit`, {
+      const res = await context.request.post(`${host.base}/admin/cas/${hexSerial(host.pki.inter)}/edit`, {
         form: { _csrf: token!, ocsp_urls: "http://forged.example/", enabled: "on" },
         maxRedirects: 0,
       });
       expect(res.status()).toBe(403);
       expect(await res.text()).toContain("has no edit permission on CA Inter");
-      const direct = await page.goto(`${host.base}/admin/cas/${hex(host.pki.inter)}/edit`);
+      const direct = await page.goto(`${host.base}/admin/cas/${hexSerial(host.pki.inter)}/edit`);
       expect(direct?.status()).toBe(403);
       expect(tsca(host.keyHost, ["view_ca", "Inter"])).not.toContain("forged.example");
       await context.close();

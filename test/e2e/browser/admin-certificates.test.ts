@@ -8,31 +8,26 @@
  * console error or CSP violation on the pages. With TSCA_SCREENSHOT_DIR set, it saves admin-certificates.png
  * and admin-certificate.png there (docs/screenshots).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tsca } from "../../helpers/cli.js";
 import { leaf } from "../../helpers/crl.js";
 import { BACKENDS } from "../../helpers/databases.js";
 import { scratch } from "../../helpers/oracles.js";
 import { ocspStatus, waitFor } from "../../helpers/serve.js";
-import { BROWSER_AVAILABLE, consoleErrors, launchBrowser, loggedInPage, startAdminHost, type AdminHost } from "../../helpers/browser.js";
-
-const SCREENSHOTS = process.env.TSCA_SCREENSHOT_DIR;
-const hex = (serial: string) => serial.replace(/:/g, "");
+import {
+  BROWSER_AVAILABLE,
+  consoleErrors,
+  loggedInPage,
+  startAdminHost,
+  type AdminHost,
+  sharedBrowser,
+  SCREENSHOTS,
+  hexSerial,
+} from "../../helpers/browser.js";
 
 describe.skipIf(!BROWSER_AVAILABLE)("web admin certificates in a browser", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   describe.each(BACKENDS)("on %s, served without CA_DIR", (backend) => {
     let host: AdminHost;
@@ -42,7 +37,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin certificates in a browser", () =>
     let interFile: string;
     /** openssl ocsp against the web host's responder for Inter's end-entity certificates. */
     const ask = (file: string) =>
-      ocspStatus(`${host.base}/ocsp/${hex(host.pki.inter)}/cert/`, interFile, [file], rootFile, ["-verify_other", interFile]);
+      ocspStatus(`${host.base}/ocsp/${hexSerial(host.pki.inter)}/cert/`, interFile, [file], rootFile, ["-verify_other", interFile]);
 
     beforeAll(async () => {
       host = await startAdminHost(backend, { TSCA_OCSP_POLL_INTERVAL: "100" });
@@ -63,7 +58,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin certificates in a browser", () =>
       // The web host's responder picks up the key host's new OCSP keys; until then it cannot answer.
       await waitFor(async () => (await ask(victimFile)).out.includes(`${victimFile}: good`), 120_000, 250);
 
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Certificates" }).click();
       await page.waitForURL(`${host.base}/admin/certificates`);
@@ -123,7 +118,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin certificates in a browser", () =>
     });
 
     it("the viewer sees no Revoke button and gets 403 posting the form with its own valid CSRF token", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "viewer", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "viewer", host.password);
       const errors = consoleErrors(page);
       await page.goto(`${host.base}/admin/certificates`);
       expect(await page.getByRole("link", { name: "Issue certificate" }).count()).toBe(0);

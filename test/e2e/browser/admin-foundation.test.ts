@@ -7,29 +7,25 @@
  * the session (the page reloads itself same-site), and no console error or CSP violation
  * on the pages. With TSCA_SCREENSHOT_DIR set, it saves screenshots of the pages there (docs/screenshots).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS } from "../../helpers/databases.js";
-import { BROWSER_AVAILABLE, consoleErrors, launchBrowser, loggedInPage, startAdminHost, type AdminHost } from "../../helpers/browser.js";
-
-const SCREENSHOTS = process.env.TSCA_SCREENSHOT_DIR;
-const hex = (serial: string) => serial.replace(/:/g, "");
+import {
+  BROWSER_AVAILABLE,
+  consoleErrors,
+  loggedInPage,
+  startAdminHost,
+  type AdminHost,
+  sharedBrowser,
+  SCREENSHOTS,
+  hexSerial,
+} from "../../helpers/browser.js";
 
 describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   describe.each(BACKENDS)("on %s, served without CA_DIR", (backend) => {
     let host: AdminHost;
@@ -51,7 +47,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
     });
 
     it("logs in through the labelled form and shows the main navigation", async () => {
-      const context = await browser.newContext();
+      const context = await browser().newContext();
       const page = await context.newPage();
       const errors = consoleErrors(page);
       await page.goto(`${host.base}/admin/cas`);
@@ -69,7 +65,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
     });
 
     it("refuses a wrong password with a message and stays on the login form", async () => {
-      const context = await browser.newContext();
+      const context = await browser().newContext();
       const page = await context.newPage();
       await page.goto(`${host.base}/admin/login`);
       await page.getByLabel("Username").fill("admin");
@@ -84,15 +80,19 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
     });
 
     it("shows the CA tree with each CA linked to its page by name, and only what the user may view", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       await Promise.all([
         page.waitForURL(`${host.base}/admin/cas`),
         page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Certificate authorities" }).click(),
       ]);
       expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Certificate authorities");
-      expect(await page.getByRole("link", { name: "Root", exact: true }).getAttribute("href")).toBe(`/admin/cas/${hex(host.pki.root)}`);
-      expect(await page.getByRole("link", { name: "Inter", exact: true }).getAttribute("href")).toBe(`/admin/cas/${hex(host.pki.inter)}`);
+      expect(await page.getByRole("link", { name: "Root", exact: true }).getAttribute("href")).toBe(
+        `/admin/cas/${hexSerial(host.pki.root)}`,
+      );
+      expect(await page.getByRole("link", { name: "Inter", exact: true }).getAttribute("href")).toBe(
+        `/admin/cas/${hexSerial(host.pki.inter)}`,
+      );
       // Inter is listed inside Root's item, as list_cas --tree draws it.
       expect(
         await page
@@ -108,7 +108,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
       expect(errors).toEqual([]);
       await context.close();
 
-      const viewer = await loggedInPage(browser, host.base, "viewer", host.password);
+      const viewer = await loggedInPage(browser(), host.base, "viewer", host.password);
       await viewer.page.goto(`${host.base}/admin/cas`);
       expect(await viewer.page.getByRole("link", { name: "Inter", exact: true }).count()).toBe(1);
       expect(await viewer.page.getByRole("link", { name: "Root", exact: true }).count()).toBe(0);
@@ -116,7 +116,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
     });
 
     it("logs out: the next page asked for goes to the login form", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       await page.goto(`${host.base}/admin/cas`);
       await Promise.all([page.waitForURL(`${host.base}/admin/login`), page.getByRole("button", { name: "Log out" }).click()]);
       await page.goto(`${host.base}/admin/cas`);
@@ -129,7 +129,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("web admin in a browser", () => {
     });
 
     it("refuses a cross-site form post and a same-site post without the CSRF token", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       // Another site (localhost is not the same site as 127.0.0.1) with a form that posts to the admin's logout.
       const attacker: HttpServer = createServer((_req, res) => {
         res.setHeader("content-type", "text/html; charset=utf-8");

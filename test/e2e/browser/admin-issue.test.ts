@@ -8,17 +8,23 @@
  * error or CSP violation on the pages. With TSCA_SCREENSHOT_DIR, screenshots admin-issue.png and
  * admin-request.png.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCsr } from "../../helpers/certs.js";
 import { BACKENDS } from "../../helpers/databases.js";
-import { BROWSER_AVAILABLE, consoleErrors, launchBrowser, loggedInPage, startAdminHost, type AdminHost } from "../../helpers/browser.js";
+import {
+  BROWSER_AVAILABLE,
+  consoleErrors,
+  loggedInPage,
+  startAdminHost,
+  type AdminHost,
+  sharedBrowser,
+  SCREENSHOTS,
+} from "../../helpers/browser.js";
 import { opensslVerify, ossl, scratch } from "../../helpers/oracles.js";
 import { HANG_GUARD_MS } from "../../helpers/serve.js";
-
-const SCREENSHOTS = process.env.TSCA_SCREENSHOT_DIR;
 
 /** Waits (through the page's own reloads) until the request shows issued; returns the downloaded PEM. */
 async function waitIssuedAndDownload(page: Page): Promise<string> {
@@ -28,16 +34,7 @@ async function waitIssuedAndDownload(page: Page): Promise<string> {
 }
 
 describe.skipIf(!BROWSER_AVAILABLE)("issuing from a CSR in a browser", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   describe.each(BACKENDS)("on %s, tsca serve --worker", (backend) => {
     let host: AdminHost;
@@ -51,7 +48,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("issuing from a CSR in a browser", () => {
     });
 
     it("issues a pasted CSR read into the form, and the downloaded certificate verifies", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       const csr = makeCsr("ec", "/C=AT/O=Example/CN=browser.example.test", {
         addext: ["subjectAltName=DNS:browser.example.test,DNS:www.browser.example.test"],
@@ -91,7 +88,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("issuing from a CSR in a browser", () => {
     });
 
     it("issues a DER CSR uploaded as a file, without script", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       const csr = makeCsr("rsa", "/CN=upload.example.test");
       const der = scratch("upload.der");
@@ -110,7 +107,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("issuing from a CSR in a browser", () => {
     });
 
     it("shows a bad CSR's sentence on the form, with what was typed kept", async () => {
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       await page.goto(`${host.base}/admin/issue`);
       await page.getByLabel("CSR", { exact: true }).fill("this is not a CSR");

@@ -12,17 +12,22 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCsr } from "../../helpers/certs.js";
 import { spawnTsca, tsca } from "../../helpers/cli.js";
 import { leaf } from "../../helpers/crl.js";
 import { BACKENDS, POSTGRES_URL } from "../../helpers/databases.js";
-import { BROWSER_AVAILABLE, consoleErrors, launchBrowser, loggedInPage, startAdminHost, type AdminHost } from "../../helpers/browser.js";
+import {
+  BROWSER_AVAILABLE,
+  consoleErrors,
+  loggedInPage,
+  startAdminHost,
+  type AdminHost,
+  sharedBrowser,
+  hexSerial,
+} from "../../helpers/browser.js";
 import { opensslVerify, ossl } from "../../helpers/oracles.js";
 import { HANG_GUARD_MS } from "../../helpers/serve.js";
-
-const hex = (serial: string) => serial.replace(/:/g, "");
 
 if (BROWSER_AVAILABLE && !POSTGRES_URL)
   console.warn("two-host admin test skipped: TSCA_TEST_POSTGRES_URL is not set (the split needs a shared PostgreSQL).");
@@ -50,15 +55,7 @@ function expectNoCaDir(host: AdminHost): void {
 }
 
 describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   describe.skipIf(!POSTGRES_URL)("two hosts, one PostgreSQL: serve on the web host, tsca worker on the key host", () => {
     let host: AdminHost;
@@ -79,14 +76,14 @@ describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
 
     it("issues from the browser: pending until the key host's worker signs, then issued and verified", async () => {
       expectNoCaDir(host);
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       const csr = makeCsr("ec", "/CN=split.example.test");
       // From the CA page's "Issue certificate" link, which preselects that CA.
-      await page.goto(`${host.base}/admin/cas/${hex(host.pki.inter)}`);
+      await page.goto(`${host.base}/admin/cas/${hexSerial(host.pki.inter)}`);
       await Promise.all([page.waitForURL(/\/admin\/issue\?ca=/), page.getByRole("link", { name: "Issue certificate" }).click()]);
       await page.getByLabel("CSR", { exact: true }).fill(csr.pem);
-      expect(await page.getByLabel("Certificate authority").inputValue()).toBe(hex(host.pki.inter));
+      expect(await page.getByLabel("Certificate authority").inputValue()).toBe(hexSerial(host.pki.inter));
       await page.getByLabel("Subject alternative names").fill("DNS:split.example.test");
       await Promise.all([page.waitForURL(/\/admin\/requests\/[0-9a-f]{32}$/), page.getByRole("button", { name: "Issue" }).click()]);
       // No worker anywhere yet: the request waits, and the page says so.
@@ -128,8 +125,8 @@ describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
       // A signing request to show (it stays pending: no worker runs here).
       const csr = makeCsr("ec", "/CN=walk-request.example.test");
       const id = tsca(host.keyHost, ["submit_request", "--ca", "Inter", "--csr", csr.path]).trim();
-      const root = hex(host.pki.root);
-      const inter = hex(host.pki.inter);
+      const root = hexSerial(host.pki.root);
+      const inter = hexSerial(host.pki.inter);
       /** The admin's pages, each with the data made above; add a page here when it lands. */
       pages = [
         "/admin/",
@@ -151,7 +148,7 @@ describe.skipIf(!BROWSER_AVAILABLE)("the web admin without CA_DIR", () => {
 
     it("answers each with 200 and no console error", async () => {
       expectNoCaDir(host);
-      const { context, page } = await loggedInPage(browser, host.base, "admin", host.password);
+      const { context, page } = await loggedInPage(browser(), host.base, "admin", host.password);
       const errors = consoleErrors(page);
       const statuses: Record<string, number | undefined> = {};
       for (const path of pages) statuses[path] = (await page.goto(`${host.base}${path}`))?.status();
