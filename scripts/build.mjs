@@ -14,7 +14,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: "linked",
-  external: ["better-sqlite3", "pg", "pg-native", "@node-rs/argon2"],
+  external: ["better-sqlite3", "pg", "pg-native", "@node-rs/argon2", "pkcs11js"],
   banner: {
     js: "import { createRequire as __tscaCreateRequire } from 'node:module'; const require = __tscaCreateRequire(import.meta.url);",
   },

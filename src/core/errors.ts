@@ -60,6 +60,18 @@ export const ERROR_CODES = {
     kind: "invalid",
     doc: "A CA names a key backend (key_backend) that this installation does not know or has not configured.",
   },
+  ERR_PKCS11_LIBRARY: {
+    kind: "invalid",
+    doc: "The PKCS#11 module (TSCA_PKCS11_LIBRARY) is not set, not found, or cannot be loaded; or pkcs11js is not installed.",
+  },
+  ERR_PKCS11_TOKEN_NOT_FOUND: { kind: "not-found", doc: "No initialised PKCS#11 token has the given label or slot." },
+  ERR_PKCS11_PIN_REQUIRED: {
+    kind: "invalid",
+    doc: "A PKCS#11 token needs its user PIN and none was given (TSCA_PKCS11_PIN, TSCA_PKCS11_PIN_FILE, --pkcs11-pin-file or a prompt).",
+  },
+  ERR_PKCS11_PIN_WRONG: { kind: "invalid", doc: "The PKCS#11 token refused the user PIN (wrong, or locked after too many tries)." },
+  ERR_PKCS11_MECHANISM: { kind: "invalid", doc: "The PKCS#11 token cannot make or use a key of this type." },
+  ERR_PKCS11_DEVICE: { kind: "unavailable", doc: "The PKCS#11 token failed or disappeared during an operation." },
   ERR_CERT_INVALID: { kind: "invalid", doc: "A certificate cannot be parsed." },
   ERR_NOT_A_CA: { kind: "invalid", doc: "A certificate to import as a CA is not a CA certificate." },
   ERR_NO_SKI: {

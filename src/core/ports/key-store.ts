@@ -18,6 +18,11 @@ export interface PendingKey {
   readonly signer: Signer;
   /** Where the key is kept, as the backend names it (never the key itself). */
   readonly keyRef: string;
+  /**
+   * What the CA row records in key_options beside keyRef, so the key is opened later in the same place
+   * (PKCS#11: the token's label and the key's label); undefined: the options the store was opened with.
+   */
+  readonly keyOptions?: Readonly<Record<string, unknown>>;
   readonly encrypted: boolean;
   /** Make the key final; throws ERR_IO and leaves the key pending when that fails. */
   commit(): Promise<void>;
