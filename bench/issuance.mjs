@@ -2,92 +2,17 @@
 // and an RSA-2048 CA, each beside the raw signature rate of the same key measured in the same run; plus
 // the whole-process time of one `tsca sign_cert`. Run: npm run build && node bench/issuance.mjs
 // Target (issue 3): P-256 on SQLite >= 3,000 stored certificates/s on a 2-core machine.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createPrivateKey, sign, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as t from "../dist/toolkit.mjs";
+import { benchCa, csrFor, issuerCall, timed } from "./issuance-common.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 32);
-
-function csrFor(home, name) {
-  const key = join(home, `${name}.key`);
-  const csr = join(home, `${name}.csr`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-subj",
-      `/CN=${name}.example.com`,
-      "-out",
-      csr,
-      "-outform",
-      "DER",
-    ],
-    { stdio: "ignore" },
-  );
-  return readFileSync(csr);
-}
-
-async function setup(keyType) {
-  const home = mkdtempSync(join(tmpdir(), "tsca-bench-"));
-  const db = await t.openDatabase(join(home, "tsca.sqlite3"));
-  const ports = t.databasePorts(db);
-  const keys = t.keyStoreRegistry({ caDir: join(home, "ca") });
-  const defaults = t.defaultsFromSettings(t.loadSettings({ TSCA_HOME: home }));
-  const deps = { ...ports, keys, defaults, clock: { now: () => new Date() }, random: { bytes: (n) => randomBytes(n) } };
-  const ctx = t.keyHostContext("system", ports, deps.clock, deps.random, "bench");
-  const ca = await t.initCa(ctx, deps, {
-    name: `bench-${keyType}`,
-    subject: t.parseName(`/CN=Bench ${keyType} CA`),
-    key: keyType === "EC" ? { keyType: "EC", curve: "secp256r1", hash: "SHA-256" } : { keyType: "RSA", keySize: 2048, hash: "SHA-256" },
-    expiresDays: 3650,
-    certificate: {
-      pathLength: 0,
-      crlUrls: [],
-      ocspUrls: [],
-      issuerUrls: [],
-      nameConstraints: { permitted: [], excluded: [] },
-      policies: [],
-      subjectAltNames: [],
-      issuerAltNames: [],
-    },
-    sign: {
-      crlUrls: [t.parseGeneralName("URI:http://ca.example.com/crl")],
-      ocspUrls: [t.parseGeneralName("URI:http://ocsp.example.com/")],
-      issuerUrls: [t.parseGeneralName("URI:http://ca.example.com/ca.der")],
-      issuerAltNames: [],
-    },
-  });
-  return { home, db, deps: { ...deps, profiles: new t.Profiles() }, ca };
-}
-
-/** Rate of `fn` with `inFlight` concurrent callers (a server handles many requests at once). */
-async function timed(fn, seconds, inFlight = 1) {
-  let n = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  const loop = async () => {
-    while (performance.now() < end) {
-      await fn();
-      n++;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  return (n * 1000) / (performance.now() - start);
-}
 
 function rawSignRate(keyPem, seconds) {
   const key = createPrivateKey(keyPem);
@@ -103,28 +28,11 @@ function rawSignRate(keyPem, seconds) {
 }
 
 async function bench(keyType) {
-  const { home, db, deps, ca } = await setup(keyType);
+  const { home, db, deps, ca } = await benchCa(keyType);
   const csrDer = csrFor(home, "leaf");
   const issuer = await t.prepareIssuer(deps, ca, undefined, new Date());
-  const profile = deps.profiles.get("webserver");
   const { csr } = t.readCsr(csrDer);
-  /** One certificate for a parsed CSR: built, name constraints and lint checked, signed, optionally stored. */
-  const issue = async (c, kt, sans, store) => {
-    const cert = await t.issueCertificate(issuer, {
-      serial: t.newSerial(deps.random),
-      spki: c.spki,
-      keyType: kt,
-      subject: c.subject,
-      sans,
-      profile,
-      expiresDays: 90,
-      overrides: {},
-      now: new Date(),
-      csrDer: store ? c.der : null,
-      watchers: [],
-    });
-    if (store) await deps.certs.insert([cert]);
-  };
+  const issue = issuerCall(deps, issuer);
   // Issuance engine, one row per certificate (concurrent callers share transactions through group
   // commit); the CSR was verified on intake.
   const issueAndStore = () => issue(csr, "EC", [], true);

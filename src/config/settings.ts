@@ -46,6 +46,9 @@
  * | TSCA_SMTP_URL                 | smtpUrl               | unset: notify_expiring_certs cannot send (smtp:// with STARTTLS, or smtps://; auth in the URL) |
  * | TSCA_MAIL_FROM                | mailFrom              | unset: required by notify_expiring_certs |
  * | TSCA_EXPIRY_NOTIFY_DAYS       | expiryNotifyDays      | 14,7,3,1 (days before expiry when watchers are mailed) |
+ * | TSCA_PKCS11_LIBRARY           | pkcs11Library         | unset: no PKCS#11 CA keys (path of the token's PKCS#11 module) |
+ * | TSCA_PKCS11_PIN_FILE          | pkcs11PinFile         | unset (file whose first line is the token's user PIN, mode 0600; for timers and the worker) |
+ * | TSCA_PKCS11_PIN               | –                     | unset (the user PIN itself; environment only, never in the config file) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
@@ -131,6 +134,11 @@ export interface Settings {
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
   expiryNotifyDays: number[];
+  /** PKCS#11 CA keys (docs/hsm.md): the module's path, and a file holding the user PIN (its first line). */
+  pkcs11Library: string | undefined;
+  pkcs11PinFile: string | undefined;
+  /** TSCA_PKCS11_PIN, from the environment only: a secret is never read from the config file. Never logged. */
+  pkcs11Pin: string | undefined;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -179,6 +187,8 @@ const FILE_KEYS: Record<string, string> = {
   smtpUrl: "TSCA_SMTP_URL",
   mailFrom: "TSCA_MAIL_FROM",
   expiryNotifyDays: "TSCA_EXPIRY_NOTIFY_DAYS",
+  pkcs11Library: "TSCA_PKCS11_LIBRARY",
+  pkcs11PinFile: "TSCA_PKCS11_PIN_FILE",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -407,6 +417,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     expiryNotifyDays: val("expiryNotifyDays", [...DEFAULT_EXPIRY_NOTIFY_DAYS], (v, s, src) =>
       parseWith(parseExpiryDays, Array.isArray(v) ? v.join(",") : v, s, src),
     ),
+    pkcs11Library: val<string | undefined>("pkcs11Library", undefined, (v, s, src) => resolve(str(v, s, src))),
+    pkcs11PinFile: val<string | undefined>("pkcs11PinFile", undefined, (v, s, src) => resolve(str(v, s, src))),
+    pkcs11Pin: env.TSCA_PKCS11_PIN || undefined,
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)

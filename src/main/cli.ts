@@ -11,6 +11,7 @@ import { installationHealth } from "./installation-health.js";
 import { databaseSnapshot } from "../adapters/db/database-snapshot.js";
 import { Argon2PasswordHasher } from "../adapters/system/argon2-password-hasher.js";
 import { keyStoreRegistry, recoverKeyStores } from "./key-stores.js";
+import { Pkcs11PinSource } from "../adapters/cli/pkcs11-pin.js";
 import { databasePorts, defaultsFromSettings, keyHostContext, realClock, realRandom } from "./composition.js";
 import { signingQueue } from "./signing-queue.js";
 import type { CliContext, CliIo, CliLaunchers, ServeOptions } from "../adapters/cli/context.js";
@@ -105,7 +106,8 @@ export async function main(
       const opened = (db = await openDatabase(settings.databaseUrl));
       const ports = databasePorts(db);
       const { cas } = ports;
-      const keys = keyStoreRegistry(settings);
+      const pkcs11Pin = new Pkcs11PinSource({ pin: settings.pkcs11Pin, pinFile: settings.pkcs11PinFile }, { ...io, argv: [] });
+      const keys = keyStoreRegistry(settings, pkcs11Pin);
       // Finish or undo CA creations a killed or failed process left half-done (see FileKeyStore).
       if (existsSync(settings.caDir)) await recoverKeyStores(keys, async (serial) => (await cas.get(serial)) !== undefined);
       const clock = overrides.clock ?? realClock;
@@ -115,6 +117,7 @@ export async function main(
         ...ports,
         profiles: new Profiles(settings.profiles, settings.defaultProfile),
         keys,
+        pkcs11Pin,
         ocspKeys: new FileOcspKeyStore(settings.ocspKeyDir),
         clock,
         random,

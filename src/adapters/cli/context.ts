@@ -62,6 +62,8 @@ export interface CliContext {
   profiles: Profiles;
   /** CA key stores by backend name (the CA row's key_backend). */
   keys: KeyStoreRegistry;
+  /** The PKCS#11 user PIN of this command: `--pkcs11-pin-file` replaces TSCA_PKCS11_PIN_FILE (program.ts). */
+  pkcs11Pin: { useFile(path: string): void };
   /** Delegated OCSP responders: their keys (outside CA_DIR), their rows, and the revocation change feed. */
   ocspKeys: OcspKeyStore;
   responders: OcspResponderRepository;

@@ -171,6 +171,8 @@ export function buildProgram(
   for (const register of commands) register(program, context, io);
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {
+    if (PKCS11_PIN_COMMANDS.has(c.name()) && !c.options.some((o) => o.long === "--pkcs11-pin-file"))
+      c.option("--pkcs11-pin-file <file>", "user PIN of the PKCS#11 token, from the first line of <file> (mode 0600; else TSCA_PKCS11_PIN[_FILE] or a prompt)");
     c.exitOverride();
     c.configureOutput(output);
     const group = COMMAND_GROUPS[c.name()];
@@ -178,9 +180,28 @@ export function buildProgram(
     c.showSuggestionAfterError(true);
     refuseConflictingOptions(c);
   });
+  // Read before the action opens any key: the PIN source is part of the lazily made context.
+  program.hook("preAction", async (_program, action) => {
+    const file = action.opts<{ pkcs11PinFile?: string }>().pkcs11PinFile;
+    if (file !== undefined) (await context()).pkcs11Pin.useFile(file);
+  });
   program.exitOverride();
   return program;
 }
+
+/** The commands that may open a CA key, and so may need a PKCS#11 token's PIN (docs/hsm.md). */
+const PKCS11_PIN_COMMANDS: ReadonlySet<string> = new Set([
+  "init_ca",
+  "import_ca",
+  "sign_cert",
+  "resign_cert",
+  "revoke_ca",
+  "dump_crl",
+  "generate_crls",
+  "generate_ocsp_keys",
+  "worker",
+  "check",
+]);
 
 /**
  * Commander's usage message in one line: its first line, and the "(Did you mean --key-type?)" that

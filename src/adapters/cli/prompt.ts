@@ -91,6 +91,9 @@ async function readLine(io: CliIo, hidden: boolean, question = ""): Promise<stri
 
 const ask = (question: string, io: CliIo): Promise<string> => readLine(io, true, question);
 
+/** A secret typed on the terminal without echo; undefined when standard input is not a terminal (never read from a pipe). */
+export const askOnTerminal = (question: string, io: CliIo): Promise<string> | undefined => (io.stdin.isTTY ? ask(question, io) : undefined);
+
 // An empty password would encrypt a new key with nothing; for an existing key it is a mistake too.
 const EMPTY = "an empty password is refused";
 const ATTEMPTS = 3;

@@ -39,6 +39,12 @@ export interface KeyStore {
   generate(serial: string, spec: KeySpec, password?: string): Promise<PendingKey>;
   /** Import a key (PEM or DER, possibly encrypted with `importPassword`), re-encrypting with `password`. */
   import(serial: string, key: Buffer, importPassword: string | undefined, password: string | undefined): Promise<PendingKey>;
+  /**
+   * The key this store already holds for the public key `spki` (a key an operator made on a PKCS#11 token),
+   * as a PendingKey whose commit and abort leave the key itself alone. Only stores that can hold keys they
+   * did not make have it; ERR_KEY_NOT_FOUND when none matches.
+   */
+  findByCertificate?(spki: Buffer): Promise<PendingKey>;
   /** Open a committed key for signing. */
   load(keyRef: string, password: string | undefined): Promise<Signer>;
   /**

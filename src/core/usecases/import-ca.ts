@@ -4,6 +4,8 @@
  * parent did not sign. Atomic like init_ca: the key is staged, the row inserted, then the key committed.
  */
 import { caKeyStore } from "../issuance/ca-signer.js";
+import type { KeyStore, PendingKey } from "../ports/key-store.js";
+import type { KeyOptions } from "../ports/key-store-registry.js";
 import { TscaError } from "../errors.js";
 import type { CertificateAuthority } from "../ca/certificate-authority.js";
 import { findCa } from "../ca/find-ca.js";
@@ -31,7 +33,8 @@ import { publishNewCa, type PublicationOutcome, type PublishNewCaDeps } from "./
 
 export interface ImportCaRequest {
   name: string;
-  key: Buffer;
+  /** The private key (PEM or DER); undefined: the key is in the key store already (a PKCS#11 token), found by the certificate's public key. */
+  key?: Buffer;
   certificate: Buffer;
   importPassword?: string;
   password?: string;
@@ -40,6 +43,9 @@ export interface ImportCaRequest {
   /** Accept a CA certificate without a Subject Key Identifier (import_ca --allow-missing-ski). */
   allowMissingSki?: boolean;
   sign?: Partial<SignedCertificateUrls>;
+  /** The key store (registry name) and its options (PKCS#11: token, key label); default: the registry's default, none. */
+  keyBackend?: string;
+  keyOptions?: KeyOptions;
 }
 
 /**
@@ -55,6 +61,16 @@ function importedSigningHash(
 ): HashAlgorithm | null {
   if (keyType === "RSA") return ownHash && ownHash !== "weak" ? ownHash : (configured ?? matchingHash("RSA", undefined));
   return matchingHash(keyType, curveOfOid(curveOid));
+}
+
+/** The key given, staged in the store; or, without one, the key the store already holds for this public key. */
+function stageImportedKey(store: KeyStore, serial: string, spki: Buffer, req: ImportCaRequest): Promise<PendingKey> {
+  if (req.key !== undefined) return store.import(serial, req.key, req.importPassword, req.password);
+  if (!store.findByCertificate)
+    throw new TscaError("ERR_INVALID_ARGUMENT", `The ${store.backend} key store needs the private key to import; only a key on a token can be found by its certificate.`);
+  if (req.importPassword !== undefined || req.password !== undefined)
+    throw new TscaError("ERR_KEY_PASSWORD_UNEXPECTED", "A key on a token is protected by the token's PIN: no --import-password or --password.");
+  return store.findByCertificate(spki);
 }
 
 export async function importCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req: ImportCaRequest): Promise<CertificateAuthority> {
@@ -91,9 +107,9 @@ export async function importCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, re
     throw new TscaError("ERR_CERT_INVALID", "The self-signed certificate's signature does not verify.");
   }
 
-  // Imported keys go to the default backend of the registry; the row records which, and its options.
-  const store = caKeyStore(deps.keys, { keyBackend: deps.keys.defaultBackend, keyOptions: {} });
-  const pending = await store.import(cert.serial, req.key, req.importPassword, req.password);
+  // The row records the backend and what the store says it needs to find the key again (PendingKey.keyOptions).
+  const store = caKeyStore(deps.keys, { keyBackend: req.keyBackend ?? deps.keys.defaultBackend, keyOptions: req.keyOptions ?? {} });
+  const pending = await stageImportedKey(store, cert.serial, cert.spki, req);
   return storeNewCa(recordedInsert(ctx, deps.uow, "ca.import"), pending, () => {
     if (!pending.signer.spki.equals(cert.spki))
       throw new TscaError("ERR_KEY_MISMATCH", "The private key does not belong to the certificate.");
@@ -118,7 +134,7 @@ export async function importCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, re
       keyType,
       signatureHash,
       keyBackend: store.backend,
-      keyOptions: {},
+      keyOptions: pending.keyOptions ?? req.keyOptions ?? {},
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der: cert.der,

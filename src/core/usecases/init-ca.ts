@@ -36,6 +36,7 @@ import { publishNewCa, type PublicationOutcome, type PublishNewCaDeps } from "./
 import type { UseCaseContext } from "../access/context.js";
 import { guardKeyHost } from "../access/guard.js";
 import { recordedInsert } from "../ca/recorded-insert.js";
+import type { KeyOptions } from "../ports/key-store-registry.js";
 
 export type { SignedCertificateUrls };
 
@@ -58,6 +59,9 @@ export interface InitCaRequest {
   lintRuleSets?: ExtraRuleSet[];
   /** HOST[:PORT] of `tsca serve`: empty URL groups get its default URLs (see ca/default-urls.ts). */
   defaultHostname?: string | false;
+  /** The key store for the new key (registry name) and its options (PKCS#11: token, key label); default: the registry's default, none. */
+  keyBackend?: string;
+  keyOptions?: KeyOptions;
 }
 
 /** A root CA has no issuer that could publish its status (spec: "CRLs cannot be used to revoke root CAs"). */
@@ -119,8 +123,8 @@ export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req:
   };
   const hostname = req.defaultHostname === false ? undefined : (req.defaultHostname ?? deps.defaults.hostname);
   const { sign, certificate } = hostname ? withDefaultUrls(hostname, serial, parent?.serial, given.sign, given.certificate) : given;
-  // New keys go to the default backend of the registry; the row records which, and its options.
-  const store = caKeyStore(deps.keys, { keyBackend: deps.keys.defaultBackend, keyOptions: {} });
+  // The row records the backend and what the store says it needs to find the key again (PendingKey.keyOptions).
+  const store = caKeyStore(deps.keys, { keyBackend: req.keyBackend ?? deps.keys.defaultBackend, keyOptions: req.keyOptions ?? {} });
   const pending = await store.generate(serial, spec, req.password);
   return storeNewCa(recordedInsert(ctx, deps.uow, "ca.create"), pending, async () => {
     // Linted as a CA certificate, then signed by the parent or, for a root, by its own key (issuance/ca-certificate.ts).
@@ -148,7 +152,7 @@ export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req:
       keyType: spec.keyType,
       signatureHash: hash,
       keyBackend: store.backend,
-      keyOptions: {},
+      keyOptions: pending.keyOptions ?? req.keyOptions ?? {},
       keyRef: pending.keyRef,
       keyEncrypted: pending.encrypted,
       der,

@@ -25,6 +25,7 @@ import {
   urlNames,
 } from "../values.js";
 import { addSignedCertificateOptions, signedCertificateUrls } from "./signed-certificate-options.js";
+import { addKeyBackendOptions, KEY_BACKEND_FLAGS, keyBackendRequest, type KeyBackendOpts } from "./key-backend-options.js";
 
 interface Opts {
   keyType?: string;
@@ -70,7 +71,7 @@ function pathLength(o: Opts): number | null {
 
 /** init_ca has some fifty options: -h shows them in these groups (issue 7). */
 const INIT_CA_GROUPS: readonly OptionGroup[] = [
-  { heading: "Key:", flags: ["key-type", "key-size", "elliptic-curve", "algorithm", "password", "password-file"] },
+  { heading: "Key:", flags: ["key-type", "key-size", "elliptic-curve", "algorithm", "password", "password-file", ...KEY_BACKEND_FLAGS] },
   {
     heading: "Hierarchy and validity:",
     flags: ["parent", "parent-password", "parent-password-file", "expires", "pathlen", "no-pathlen", "path-length", "no-path-length"],
@@ -111,6 +112,10 @@ const INIT_CA_EXAMPLES = examples(
   ],
   ['tsca init_ca --key-type RSA --expires 7300d "RSA Root" "/CN=RSA Root"', "an RSA root valid for 7300 days"],
   ['tsca init_ca --password-file /root/ca.pass "Locked Root" "/CN=Locked Root"', "encrypt the key with the first line of the file"],
+  [
+    'tsca init_ca --key-type EC --key-backend pkcs11 --pkcs11-token-label ca \\\n--pkcs11-pin-file /etc/tsca/pin "HSM Root" "/CN=HSM Root"',
+    "a root whose key is made on (and never leaves) the PKCS#11 token labelled ca",
+  ],
 );
 
 export function registerInitCa(program: Command, context: ContextFactory, io: CliIo): void {
@@ -176,10 +181,12 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
   addSignedCertificateOptions(cmd);
   addPasswordOption(cmd, "password", "encrypt the new private key with this password");
   addPasswordOption(cmd, "parent-password", "password of the parent's private key");
+  addKeyBackendOptions(cmd);
   groupOptions(cmd, INIT_CA_GROUPS);
   cmd.addHelpText("after", INIT_CA_EXAMPLES);
-  cmd.action(async (name: string, subject: string, o: Opts & Record<string, unknown>) => {
+  cmd.action(async (name: string, subject: string, o: Opts & KeyBackendOpts & Record<string, unknown>) => {
     const subjectName = parseName(subject);
+    const keyBackend = keyBackendRequest(o, name);
     const keyType = o.keyType !== undefined ? parseKeyType(o.keyType) : undefined;
     const req = {
       name,
@@ -233,6 +240,7 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
     const parentPassword = await resolvePassword(o, { flag: "parent-password", question: "Password of the parent CA's private key: " }, io);
     const { ca, publication } = await initCaAndPublish(ctx.caller, ctx, {
       ...req,
+      ...keyBackend,
       ...(o.expires !== undefined ? { expiresDays: parseDuration(o.expires, "--expires", { unit: "days" }) } : {}),
       ...(givenHostname !== undefined ? { defaultHostname: givenHostname } : {}),
       ...(password !== undefined ? { password } : {}),

@@ -2,6 +2,7 @@
 import { formatSerial } from "../../../core/issuance/serial.js";
 import { formatRuleSets } from "../../../core/issuance/lint-rule-sets.js";
 import type { CaView } from "../../../core/usecases/view-ca.js";
+import type { CertificateAuthority } from "../../../core/ca/certificate-authority.js";
 import { toPem } from "../../../core/x509/pem.js";
 import { textLines } from "../output.js";
 import { formatSigningPolicy } from "../../../core/ca/signing-policies.js";
@@ -58,8 +59,7 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
     "",
     "Key storage options:",
     `* backend: ${ca.keyBackend}`,
-    `* path: ${v.keyLocation}`,
-    `* encrypted: ${ca.keyEncrypted ? "yes" : "no"}`,
+    ...keyStorageLines(ca, v.keyLocation),
     ...(ca.website ? [`* Website: ${ca.website}`] : []),
     ...(ca.termsOfService ? [`* Terms of service: ${ca.termsOfService}`] : []),
     ...(ca.caaIdentity ? [`* CAA identity: ${ca.caaIdentity}`] : []),
@@ -75,4 +75,11 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
   let out = textLines(lines);
   if (opts.pem) out += "\n" + toPem(ca.der, "CERTIFICATE");
   return out;
+}
+
+/** A key file has a path and may be encrypted; a key on a PKCS#11 token has the token, its label and its id (CKA_ID). */
+function keyStorageLines(ca: CertificateAuthority, location: string): string[] {
+  if (ca.keyBackend !== "pkcs11") return [`* path: ${location}`, `* encrypted: ${ca.keyEncrypted ? "yes" : "no"}`];
+  const option = (name: string): string => (typeof ca.keyOptions[name] === "string" ? (ca.keyOptions[name] as string) : "(not recorded)");
+  return [`* token: ${option("token")}`, `* key label: ${option("label")}`, `* key id: ${ca.keyRef}`];
 }
