@@ -120,6 +120,12 @@ describe.each(BACKENDS)("web admin CA page (%s)", (backend) => {
     expect(unknown.body).toContain("ERR_CA_NOT_FOUND");
     expect((await a.get(`/admin/cas/${inter}/crl/nonsense.der`)).statusCode).toBe(404);
     expect((await a.get(`/admin/cas/${inter}/crl/all.txt`)).statusCode).toBe(404);
+    // A URL no admin route has is an HTML page in the admin's layout, not the API's problem+json.
+    const nowhere = await a.get("/admin/no/such/page");
+    expect(nowhere.statusCode).toBe(404);
+    expect(nowhere.headers["content-type"]).toMatch(/^text\/html/);
+    expect(nowhere.body).toContain("ERR_ROUTE_NOT_FOUND");
+    expect(nowhere.body).toContain("Not found");
   });
 
   it("serves the stored CRLs as DER and PEM, which openssl parses, and the CA certificate", async () => {

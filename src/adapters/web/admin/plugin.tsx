@@ -23,6 +23,7 @@ import fastifyHelmet from "@fastify/helmet";
 import fastifySession from "@fastify/session";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { TscaError } from "../../../core/errors.js";
 import { httpStatusOf, toTscaError } from "../problem.js";
 import { maybeAdminUser, requireSignIn } from "./access.js";
 import type { AdminDeps } from "./deps.js";
@@ -133,6 +134,10 @@ async function admin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
     route.preHandler = [app.csrfProtection, ...existing];
   });
   app.setErrorHandler((err, request, reply) => errorPage(request, reply, err));
+  // A mistyped admin URL is a page a browser shows, not the problem+json of the API (problem.ts).
+  app.setNotFoundHandler((request, reply) =>
+    errorPage(request, reply, new TscaError("ERR_ROUTE_NOT_FOUND", "Nothing is served at this URL with this method.")),
+  );
   await app.register(fastifyStatic, {
     root: deps.staticDir,
     prefix: "/static/",
