@@ -354,6 +354,50 @@ describe.skipIf(skip !== undefined)("PKCS#11 key store on SoftHSM2", () => {
       expect(await codeOf(s.findByCertificate(operatorSpki!, "another label"))).toBe("ERR_KEY_NOT_FOUND");
     });
 
+    it("findByCertificate gives a key without CKA_ID a random one on both objects, so the CA row can find it", async () => {
+      const s = store({ token: "operator" });
+      await s.findByCertificate(operatorSpki!); // logged in
+      const spki = await onToken("operator", (session, m) => {
+        const { p11, c } = m;
+        const common = [
+          { type: c.CKA_TOKEN, value: true },
+          { type: c.CKA_LABEL, value: "no-id" },
+        ];
+        const pair = p11.C_GenerateKeyPair(
+          session,
+          { mechanism: c.CKM_EC_KEY_PAIR_GEN },
+          [...common, { type: c.CKA_VERIFY, value: true }, { type: c.CKA_EC_PARAMS, value: Buffer.from("06082a8648ce3d030107", "hex") }],
+          [...common, { type: c.CKA_PRIVATE, value: true }, { type: c.CKA_SENSITIVE, value: true }, { type: c.CKA_SIGN, value: true }],
+        );
+        const point = p11.C_GetAttributeValue(session, pair.publicKey, [{ type: c.CKA_EC_POINT }])[0]!.value.subarray(2);
+        const jwk = {
+          kty: "EC",
+          crv: "P-256",
+          x: point.subarray(1, 33).toString("base64url"),
+          y: point.subarray(33).toString("base64url"),
+        };
+        return createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "der" });
+      });
+      const found = await s.findByCertificate(spki, "no-id");
+      expect(found.keyRef).toMatch(/^[0-9A-F]{32}$/);
+      const labelled = await onToken("operator", (session, m) => objects(session, m).filter((o) => o.label === "no-id"));
+      expect(labelled.map((o) => o.id)).toEqual([found.keyRef, found.keyRef]);
+      const row = new Pkcs11KeyStore(settings(hsm!.pin), found.keyOptions!);
+      expect((await row.load(found.keyRef, undefined)).spki.equals(spki)).toBe(true);
+      // Without its public object the private key proves itself by signing: found all the same.
+      await onToken("operator", (session, m) => {
+        for (const o of objects(session, m).filter((x) => x.label === "no-id"))
+          if (m.p11.C_GetAttributeValue(session, o.handle, [{ type: m.c.CKA_CLASS }])[0]!.value[0] === m.c.CKO_PUBLIC_KEY)
+            m.p11.C_DestroyObject(session, o.handle);
+      });
+      const again = await s.findByCertificate(spki);
+      expect(again.keyRef).toBe(found.keyRef);
+      const data = Buffer.from("tbs");
+      expect(
+        verify("sha256", data, createPublicKey({ key: spki, format: "der", type: "spki" }), await again.signer.sign(data, "SHA-256")),
+      ).toBe(true);
+    });
+
     it("a token removed under a running store: one sentence (ERR_PKCS11_DEVICE or ERR_KEY_NOT_FOUND), no crash", async () => {
       const s = store({ token: "removable" });
       const pending = await s.generate(serial(), { keyType: "EC", curve: "secp256r1" }, undefined);

@@ -127,6 +127,12 @@ export class Pkcs11KeyStore implements KeyStore {
         e === undefined ? undefined : { cause: e },
       );
     if (!p11.C_GetMechanismList(t.slot).includes(mechanism)) throw unsupported();
+    if (spec.keyType === "RSA") {
+      // CK_MECHANISM_INFO gives RSA sizes in bits (PKCS#11 v2.40 §2.1.6).
+      const { minKeySize, maxKeySize } = p11.C_GetMechanismInfo(t.slot, mechanism);
+      const bits = spec.keySize ?? 4096;
+      if (bits < minKeySize || (maxKeySize > 0 && bits > maxKeySize)) throw unsupported();
+    }
     const common = [
       { type: c.CKA_TOKEN, value: true },
       { type: c.CKA_ID, value: id },
@@ -303,61 +309,94 @@ export class Pkcs11KeyStore implements KeyStore {
     const t = await this.token();
     const { p11, c } = t.module;
     const m = t.module;
-    const found = await t
+    const wanted = createPublicKey({ key: spki, format: "der", type: "spki" });
+    const wantedType = keyTypeOf(wanted);
+    // First the private keys whose public object (same CKA_ID, or any public object when the key has no
+    // id) or own attributes give `spki`; keys whose public key cannot be read are kept as candidates.
+    const search = await t
       .withSession((s) => {
+        const candidates: { priv: Buffer; id: Buffer; key: TokenKey | undefined; label: string }[] = [];
         const template = [
           { type: c.CKA_CLASS, value: c.CKO_PRIVATE_KEY },
           ...(label !== undefined ? [{ type: c.CKA_LABEL, value: label }] : []),
         ];
         for (const priv of findObjects(m, s, template)) {
-          let id = attribute(m, s, priv, c.CKA_ID) ?? Buffer.alloc(0);
-          const pubs = id.length
-            ? findObjects(m, s, [
-                { type: c.CKA_CLASS, value: c.CKO_PUBLIC_KEY },
-                { type: c.CKA_ID, value: id },
-              ])
-            : [];
-          let key: TokenKey | undefined;
-          for (const pub of pubs.length ? pubs : [undefined]) {
+          const id = attribute(m, s, priv, c.CKA_ID) ?? Buffer.alloc(0);
+          const pubTemplate = [{ type: c.CKA_CLASS, value: c.CKO_PUBLIC_KEY }, ...(id.length ? [{ type: c.CKA_ID, value: id }] : [])];
+          const privLabel = attribute(m, s, priv, c.CKA_LABEL)?.toString("utf8") ?? "";
+          let readable = false;
+          for (const pub of [...findObjects(m, s, pubTemplate), undefined]) {
             try {
               const k = readKey(m, s, priv, pub);
-              if (k.spki.equals(spki)) key = k;
+              readable = true;
+              if (k.spki.equals(spki)) return { priv, key: k, label: privLabel };
             } catch {
-              // an object this store cannot read (another key type): not the one
+              // an object of another key type, or a public key this store cannot read: not this pair
             }
-            if (key) break;
           }
-          if (!key) continue;
-          if (id.length === 0) {
-            id = randomBytes(16);
-            for (const h of [priv, key.pub]) if (h) p11.C_SetAttributeValue(s, h, [{ type: c.CKA_ID, value: id }]);
-            key = { ...key, id };
-          }
-          return { key, id, label: attribute(m, s, priv, c.CKA_LABEL)?.toString("utf8") ?? "" };
+          if (!readable) candidates.push({ priv, id, key: undefined, label: privLabel });
         }
-        return undefined;
+        return candidates;
       }, "looking for the certificate's key")
       .catch((e: unknown) => {
         throw tokenError(e, t.label, "looking for the certificate's key");
       });
+    const probe = randomBytes(32);
+    const hash = wantedType === "RSA" || wantedType === "EC" ? "SHA-256" : undefined;
+    /** Whether `key`'s private key signs for the certificate's public key: trusted only once it has. */
+    const signsFor = async (key: TokenKey): Promise<boolean> => {
+      try {
+        return verify(hash && "sha256", probe, wanted, await signerOf(t, key).sign(probe, hash));
+      } catch {
+        return false;
+      }
+    };
+    let found: { key: TokenKey; label: string } | undefined;
+    if (!Array.isArray(search)) {
+      if (!search.key || !(await signsFor(search.key)))
+        throw new TscaError(
+          "ERR_KEY_MISMATCH",
+          `The private key on PKCS#11 token "${t.label}" does not sign for the certificate's public key.`,
+        );
+      found = { key: search.key, label: search.label };
+    } else
+      for (const candidate of search) {
+        const details = wanted.asymmetricKeyDetails;
+        const key: TokenKey = {
+          id: candidate.id,
+          priv: candidate.priv,
+          pub: undefined,
+          keyType: wantedType,
+          curve: curveOfKey(wanted),
+          spki,
+          modulusBytes: Math.ceil((details?.modulusLength ?? 0) / 8),
+        };
+        if (await signsFor(key)) {
+          found = { key, label: candidate.label };
+          break;
+        }
+      }
     if (!found)
       throw new TscaError(
         "ERR_KEY_NOT_FOUND",
         `No private key on PKCS#11 token "${t.label}"${label !== undefined ? ` labelled "${label}"` : ""} matches the certificate's public key.`,
       );
-    const signer = signerOf(t, found.key);
-    // A public key read from the token is trusted only once the private key has signed for it.
-    const probe = randomBytes(32);
-    const hash = found.key.keyType === "RSA" || found.key.keyType === "EC" ? "SHA-256" : undefined;
-    const ok = verify(hash && "sha256", probe, createPublicKey({ key: spki, format: "der", type: "spki" }), await signer.sign(probe, hash));
-    if (!ok)
-      throw new TscaError(
-        "ERR_KEY_MISMATCH",
-        `The private key on PKCS#11 token "${t.label}" does not sign for the certificate's public key.`,
-      );
+    let key = found.key;
+    if (key.id.length === 0) {
+      // tsca finds keys by CKA_ID (labels are not unique): give the operator's key one, on both objects.
+      const id = randomBytes(16);
+      await t
+        .withSession((s) => {
+          for (const h of [key.priv, key.pub]) if (h) p11.C_SetAttributeValue(s, h, [{ type: c.CKA_ID, value: id }]);
+        }, "setting the key's id")
+        .catch((e: unknown) => {
+          throw tokenError(e, t.label, "setting the key's id");
+        });
+      key = { ...key, id };
+    }
     return {
-      signer,
-      keyRef: found.id.toString("hex").toUpperCase(),
+      signer: signerOf(t, key),
+      keyRef: key.id.toString("hex").toUpperCase(),
       keyOptions: { token: t.label, label: found.label },
       encrypted: false,
       commit: () => Promise.resolve(),
