@@ -126,6 +126,23 @@ function recording(store: Pkcs11KeyStore, ids: Map<string, string[]>): KeyStore 
 
 const isPending = (label: string, serial: string): boolean => label.startsWith(`tsca-pending.${serial}.`);
 
+/** Make the pending key of `serial` look like one a process that is gone left behind. */
+async function orphan(token: string, serial: string): Promise<void> {
+  // The same PID with another start time: an earlier process that is gone (process-stamp.ts).
+  const [pid, start, boot] = ownStamp().split("-");
+  expect(start, "this test needs /proc for process stamps").toBeDefined();
+  await onToken(token, (s, m) => {
+    const pending = objects(s, m).filter((o) => isPending(o.label, serial));
+    expect(pending).toHaveLength(2);
+    for (const o of pending) {
+      const rest = o.label.slice(`tsca-pending.${serial}.${ownStamp()}.`.length);
+      m.p11.C_SetAttributeValue(s, o.handle, [
+        { type: m.c.CKA_LABEL, value: `tsca-pending.${serial}.${pid}-${Number(start) + 2}-${boot}.${rest}` },
+      ]);
+    }
+  });
+}
+
 describe.skipIf(skip !== undefined)("PKCS#11 key store on SoftHSM2", () => {
   keyStoreContract(
     "pkcs11 (SoftHSM2)",
@@ -135,19 +152,7 @@ describe.skipIf(skip !== undefined)("PKCS#11 key store on SoftHSM2", () => {
       return {
         store: recording(store, ids),
         password: undefined,
-        async orphan(serial) {
-          // The same PID with another start time: an earlier process that is gone (process-stamp.ts).
-          const [pid, start, boot] = ownStamp().split("-");
-          expect(start, "this test needs /proc for process stamps").toBeDefined();
-          await onToken("tsca", (s, m) => {
-            for (const o of objects(s, m).filter((o) => isPending(o.label, serial))) {
-              const rest = o.label.slice(`tsca-pending.${serial}.${ownStamp()}.`.length);
-              m.p11.C_SetAttributeValue(s, o.handle, [
-                { type: m.c.CKA_LABEL, value: `tsca-pending.${serial}.${pid}-${Number(start) + 2}-${boot}.${rest}` },
-              ]);
-            }
-          });
-        },
+        orphan: (serial) => orphan("tsca", serial),
         async checkCommitted(keyRef) {
           await onToken("tsca", (s, m) => {
             const { p11, c } = m;
@@ -431,6 +436,25 @@ describe.skipIf(skip !== undefined)("PKCS#11 key store on SoftHSM2", () => {
         expect(["ERR_PKCS11_DEVICE", "ERR_KEY_NOT_FOUND", "ERR_PKCS11_TOKEN_NOT_FOUND"]).toContain((o as TscaError).code);
         expect((o as TscaError).message).toMatch(/^[^\n]+\.$/);
       }
+    });
+
+    // Last: it logs in to every token of the process (the PIN and login tests above need tokens not yet opened).
+    it("recover with no token named scans every token the configured PIN opens, and keeps the key's final label", async () => {
+      const s = store({ token: "shared", label: "Sub CA" });
+      const kept = serial();
+      const keptKey = await s.generate(kept, { keyType: "EC", curve: "secp384r1" }, undefined);
+      const dropped = serial();
+      const droppedKey = await s.generate(dropped, { keyType: "Ed25519" }, undefined);
+      await orphan("shared", kept);
+      await orphan("shared", dropped);
+      const asked: string[] = [];
+      await new Pkcs11KeyStore(settings(hsm!.pin), {}).recover(async (x) => (asked.push(x), x === kept));
+      expect(asked.sort()).toEqual([kept, dropped].sort());
+      expect((await s.load(keptKey.keyRef, undefined)).spki.equals(keptKey.signer.spki)).toBe(true);
+      expect(await codeOf(s.load(droppedKey.keyRef, undefined))).toBe("ERR_KEY_NOT_FOUND");
+      const labels = await onToken("shared", (session, m) => objects(session, m));
+      expect(labels.filter((o) => o.id === keptKey.keyRef).map((o) => o.label)).toEqual(["Sub CA", "Sub CA"]);
+      expect(labels.filter((o) => o.id === droppedKey.keyRef)).toEqual([]);
     });
   });
 });

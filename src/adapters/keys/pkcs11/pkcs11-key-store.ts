@@ -90,7 +90,7 @@ export class Pkcs11KeyStore implements KeyStore {
 
   describe(keyRef: string): string {
     const token =
-      this.ref.token !== undefined ? `"${this.ref.token}"` : this.ref.slot !== undefined ? `in slot ${this.ref.slot}` : "(first)";
+      this.ref.token !== undefined ? `"${this.ref.token}"` : this.ref.slot !== undefined ? `in slot ${this.ref.slot}` : "(the first one)";
     return `PKCS#11 token ${token}, key${this.label !== undefined ? ` "${this.label}"` : ""} (id ${keyRef})`;
   }
 
@@ -126,13 +126,19 @@ export class Pkcs11KeyStore implements KeyStore {
         `PKCS#11 token "${t.label}" cannot generate ${describeSpec(spec)} keys${e instanceof Error ? ` (${e.message})` : ""}.`,
         e === undefined ? undefined : { cause: e },
       );
-    if (!p11.C_GetMechanismList(t.slot).includes(mechanism)) throw unsupported();
-    if (spec.keyType === "RSA") {
-      // CK_MECHANISM_INFO gives RSA sizes in bits (PKCS#11 v2.40 §2.1.6).
-      const { minKeySize, maxKeySize } = p11.C_GetMechanismInfo(t.slot, mechanism);
-      const bits = spec.keySize ?? 4096;
-      if (bits < minKeySize || (maxKeySize > 0 && bits > maxKeySize)) throw unsupported();
+    let supported: boolean;
+    try {
+      supported = p11.C_GetMechanismList(t.slot).includes(mechanism);
+      if (supported && spec.keyType === "RSA") {
+        // CK_MECHANISM_INFO gives RSA sizes in bits (PKCS#11 v2.40 §2.1.6).
+        const { minKeySize, maxKeySize } = p11.C_GetMechanismInfo(t.slot, mechanism);
+        const bits = spec.keySize ?? 4096;
+        supported = bits >= minKeySize && (maxKeySize === 0 || bits <= maxKeySize);
+      }
+    } catch (e) {
+      throw tokenError(e, t.label, "listing its mechanisms");
     }
+    if (!supported) throw unsupported();
     const common = [
       { type: c.CKA_TOKEN, value: true },
       { type: c.CKA_ID, value: id },

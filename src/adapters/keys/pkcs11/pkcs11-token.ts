@@ -51,7 +51,13 @@ export class Pkcs11Token {
   async ensureLogin(pin: PinSource, configuredOnly = false): Promise<boolean> {
     if (!this.login) {
       const { p11, c } = this.module;
-      if (!(p11.C_GetTokenInfo(this.slot).flags & c.CKF_LOGIN_REQUIRED)) this.login = Promise.resolve();
+      let flags: number;
+      try {
+        flags = p11.C_GetTokenInfo(this.slot).flags;
+      } catch (e) {
+        throw tokenError(e, this.label, "reading its state");
+      }
+      if (!(flags & c.CKF_LOGIN_REQUIRED)) this.login = Promise.resolve();
       else {
         const configured = pin.configured();
         if (configured === undefined && configuredOnly) return false;
