@@ -8,8 +8,11 @@
  * runs each test file in a process of its own).
  */
 import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { TscaError, isTscaError } from "../../src/core/errors.js";
 import type { KeyStore } from "../../src/core/ports/key-store.js";
@@ -435,6 +438,62 @@ describe.skipIf(skip !== undefined)("PKCS#11 key store on SoftHSM2", () => {
         expect(isTscaError(o), String(o)).toBe(true);
         expect(["ERR_PKCS11_DEVICE", "ERR_KEY_NOT_FOUND", "ERR_PKCS11_TOKEN_NOT_FOUND"]).toContain((o as TscaError).code);
         expect((o as TscaError).message).toMatch(/^[^\n]+\.$/);
+      }
+    });
+
+    it("keys left pending by a killed process are committed or destroyed by recovery in another process", async () => {
+      // The adapter bundled for a plain node child (the sources are TypeScript), next to node_modules for pkcs11js.
+      const bundle = join(process.cwd(), "node_modules", ".cache", `tsca-test-pkcs11-${process.pid}.mjs`);
+      mkdirSync(dirname(bundle), { recursive: true });
+      await build({
+        entryPoints: ["src/adapters/keys/pkcs11/pkcs11-key-store.ts"],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        external: ["pkcs11js"],
+        outfile: bundle,
+        logLevel: "error",
+      });
+      const child = `
+        const { Pkcs11KeyStore } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+        const store = new Pkcs11KeyStore({ library: process.env.TSCA_PKCS11_LIBRARY, pin: { configured: () => process.env.TSCA_PKCS11_PIN, ask: () => Promise.reject(new Error("no prompt")) } }, { token: "tsca" });
+        const p = await store.generate(process.argv[1], { keyType: "EC", curve: "secp256r1" }, undefined);
+        console.log(p.keyRef);
+        setInterval(() => {}, 1000); // staged, never committed: killed here`;
+      /** Run a child that stages a key for `serial`, kill it once it has, and return the keyRef. */
+      const killedCreator = async (serial: string): Promise<string> => {
+        const proc = spawn(process.execPath, ["--input-type=module", "-e", child, serial], {
+          env: { ...process.env, ...hsm!.env },
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        const keyRef = await new Promise<string>((resolve, reject) => {
+          proc.stdout.on("data", (d: Buffer) => resolve(d.toString().trim()));
+          proc.on("exit", (code) => reject(new Error(`child exited with ${code} before staging a key`)));
+        });
+        const exited = new Promise((r) => proc.on("exit", r));
+        proc.kill("SIGKILL");
+        await exited;
+        return keyRef;
+      };
+      try {
+        const kept = serial();
+        const dropped = serial();
+        const keptRef = await killedCreator(kept);
+        const droppedRef = await killedCreator(dropped);
+        const s = store({ token: "tsca" });
+        expect(await codeOf(s.load(keptRef, undefined))).toBe("ERR_KEY_NOT_FOUND"); // still pending
+        await s.recover(async (x) => x === kept);
+        const signer = await s.load(keptRef, undefined);
+        const data = Buffer.from("after recovery");
+        expect(
+          verify("sha256", data, createPublicKey({ key: signer.spki, format: "der", type: "spki" }), await signer.sign(data, "SHA-256")),
+        ).toBe(true);
+        expect(await codeOf(s.load(droppedRef, undefined))).toBe("ERR_KEY_NOT_FOUND");
+        const left = await onToken("tsca", (session, m) => objects(session, m));
+        expect(left.filter((o) => o.id === droppedRef)).toEqual([]);
+        expect(left.filter((o) => o.id === keptRef).map((o) => o.label)).toEqual([`tsca-${kept}`, `tsca-${kept}`]);
+      } finally {
+        rmSync(bundle, { force: true });
       }
     });
 
