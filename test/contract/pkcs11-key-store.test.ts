@@ -481,7 +481,11 @@ describe.skipIf(skip !== undefined)("PKCS#11 key store on SoftHSM2", () => {
         const keptRef = await killedCreator(kept);
         const droppedRef = await killedCreator(dropped);
         const s = store({ token: "tsca" });
-        expect(await codeOf(s.load(keptRef, undefined))).toBe("ERR_KEY_NOT_FOUND"); // still pending
+        const pending = await errorOf(s.load(keptRef, undefined));
+        expect([pending.code, pending.message]).toEqual([
+          "ERR_KEY_NOT_FOUND",
+          `PKCS#11 token "tsca" has no private key with id ${keptRef} that is ready: the key is still pending (its CA creation has not finished).`,
+        ]);
         await s.recover(async (x) => x === kept);
         const signer = await s.load(keptRef, undefined);
         const data = Buffer.from("after recovery");

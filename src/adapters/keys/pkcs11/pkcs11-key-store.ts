@@ -259,7 +259,7 @@ export class Pkcs11KeyStore implements KeyStore {
         if (i < 0)
           throw notFound(
             labels.some((l) => l.startsWith(PENDING_PREFIX))
-              ? " with a final label (it is still pending: its CA creation has not finished)"
+              ? " that is ready: the key is still pending (its CA creation has not finished)"
               : this.label !== undefined
                 ? ` and label "${this.label}"`
                 : "",
