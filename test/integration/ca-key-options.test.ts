@@ -42,16 +42,22 @@ describe.each(BACKENDS)("CA key backend and options (%s)", (backend) => {
 
   it("stores and reads back per-backend options; a backend this host lacks is ERR_KEY_BACKEND in one sentence", async () => {
     const ca = (await cas.get(serial))!;
-    const options = { module: "/usr/lib/softhsm/libsofthsm2.so", token: "tsca", id: 3, nested: { slot: [1, 2] } };
-    await cas.insert({ ...ca, serial: "7E57AB", name: "Token", keyBackend: "pkcs11", keyOptions: options, keyRef: "tsca-7E57AB" });
+    const options = { token: "tsca", label: "Token", nested: { slot: [1, 2] } };
+    await cas.insert({ ...ca, serial: "7E57AB", name: "Token", keyBackend: "pkcs11", keyOptions: options, keyRef: "0A0B0C0D" });
     const back = (await cas.get("7E57AB"))!;
     expect(back.keyBackend).toBe("pkcs11");
     expect(back.keyOptions).toEqual(options);
+    // pkcs11 is a backend every installation knows; without its module it names the setting to make.
+    const noModule = runTsca(t, ["dump_crl", "--ca", "Token", "-"]);
+    expect(noModule.code).toBe(1);
+    expect(noModule.stdout).toBe("");
+    expect(noModule.stderr.trim()).toBe("Error: No PKCS#11 module is configured: set TSCA_PKCS11_LIBRARY to the module's path.");
 
-    const r = runTsca(t, ["dump_crl", "--ca", "Token", "-"]);
+    await cas.insert({ ...ca, serial: "7E57AC", name: "Elsewhere", keyBackend: "tpm", keyOptions: {}, keyRef: "k" });
+    const r = runTsca(t, ["dump_crl", "--ca", "Elsewhere", "-"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trim()).toBe("Error: pkcs11: Unknown key backend (this installation has file).");
+    expect(r.stderr.trim()).toBe("Error: tpm: Unknown key backend (this installation has file, pkcs11).");
     // The file CA is unaffected.
     expect(tsca(t, ["dump_crl", "--ca", "Files", "-"])).toContain("-----BEGIN X509 CRL-----");
   });

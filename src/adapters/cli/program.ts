@@ -172,7 +172,10 @@ export function buildProgram(
   registerServe(program, launchers, io);
   program.commands.forEach((c) => {
     if (PKCS11_PIN_COMMANDS.has(c.name()) && !c.options.some((o) => o.long === "--pkcs11-pin-file"))
-      c.option("--pkcs11-pin-file <file>", "user PIN of the PKCS#11 token, from the first line of <file> (mode 0600; else TSCA_PKCS11_PIN[_FILE] or a prompt)");
+      c.option(
+        "--pkcs11-pin-file <file>",
+        "user PIN of the PKCS#11 token, from the first line of <file> (mode 0600; else TSCA_PKCS11_PIN[_FILE] or a prompt)",
+      );
     c.exitOverride();
     c.configureOutput(output);
     const group = COMMAND_GROUPS[c.name()];

@@ -84,7 +84,8 @@ export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits, tru
 
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger, deps.limits, deps.trustProxy);
-  useProblemDetails(app);
+  // The web admin (admin/plugin.tsx, mounted at /admin) answers its unknown URLs with an HTML page.
+  useProblemDetails(app, ["/admin/"]);
   if (deps.accessLog)
     app.addHook("onResponse", async (req, reply) => {
       req.log.info(

@@ -166,8 +166,11 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
   void sendProblem(reply, e);
 }
 
-/** Makes problem+json the error and not-found answer of `app` and every plugin registered in it later. */
-export function useProblemDetails(app: FastifyInstance): void {
+/**
+ * Makes problem+json the error and not-found answer of `app` and every plugin registered in it later.
+ * `pagePrefixes`: URL prefixes of plugins that answer their own unknown URLs (the web admin's HTML 404 page).
+ */
+export function useProblemDetails(app: FastifyInstance, pagePrefixes: readonly string[] = []): void {
   app.setErrorHandler((err: unknown, request, reply) => {
     const e = toTscaError(err);
     logError(request, err, e);
@@ -178,7 +181,7 @@ export function useProblemDetails(app: FastifyInstance): void {
   // An unknown URL is 404 before its body is read: otherwise the body's size, type or JSON would be
   // judged first, and a POST to a mistyped URL would answer 413, 415 or 400 instead of saying the URL is wrong.
   app.addHook("onRequest", async (request, reply) => {
-    if (request.is404) return notFound(reply);
+    if (request.is404 && !pagePrefixes.some((p) => request.url.startsWith(p))) return notFound(reply);
   });
   app.setNotFoundHandler((_request, reply) => notFound(reply));
 }

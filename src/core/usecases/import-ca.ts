@@ -67,9 +67,15 @@ function importedSigningHash(
 function stageImportedKey(store: KeyStore, serial: string, spki: Buffer, req: ImportCaRequest): Promise<PendingKey> {
   if (req.key !== undefined) return store.import(serial, req.key, req.importPassword, req.password);
   if (!store.findByCertificate)
-    throw new TscaError("ERR_INVALID_ARGUMENT", `The ${store.backend} key store needs the private key to import; only a key on a token can be found by its certificate.`);
+    throw new TscaError(
+      "ERR_INVALID_ARGUMENT",
+      `The ${store.backend} key store needs the private key to import; only a key on a token can be found by its certificate.`,
+    );
   if (req.importPassword !== undefined || req.password !== undefined)
-    throw new TscaError("ERR_KEY_PASSWORD_UNEXPECTED", "A key on a token is protected by the token's PIN: no --import-password or --password.");
+    throw new TscaError(
+      "ERR_KEY_PASSWORD_UNEXPECTED",
+      "A key on a token is protected by the token's PIN: no --import-password or --password.",
+    );
   return store.findByCertificate(spki);
 }
 

@@ -20,7 +20,10 @@ export function registerImportCa(program: Command, context: ContextFactory, io: 
     .command("import_ca")
     .description("Import an existing CA: its private key and certificate (PEM or DER). Prints the CA's serial.")
     .argument("<name>", "unique, human-readable name of the CA")
-    .argument("<key>", "private key file (PEM or DER; PKCS#8, PKCS#1 or SEC1); left out with --key-backend pkcs11 when the key is on the token")
+    .argument(
+      "<key>",
+      "private key file (PEM or DER; PKCS#8, PKCS#1 or SEC1); left out with --key-backend pkcs11 when the key is on the token",
+    )
     .argument("[cert]", "certificate file (PEM or DER)")
     .option("--parent <ca>", "the CA that signed this one (its signature is checked)")
     .option("--allow-missing-ski", "import a CA certificate that has no Subject Key Identifier (RFC 5280 §4.2.1.2 requires one)");
@@ -44,7 +47,10 @@ export function registerImportCa(program: Command, context: ContextFactory, io: 
     // Two files: KEY CERT. One: the certificate, its key on the token (only the PKCS#11 backend can find a key it was not given).
     const keyBackend = keyBackendRequest(o, second === undefined ? undefined : name);
     if (second === undefined && keyBackend.keyBackend !== "pkcs11")
-      throw new TscaError("ERR_USAGE", "import_ca needs the key file and the certificate file (only --key-backend pkcs11 finds the key on its token).");
+      throw new TscaError(
+        "ERR_USAGE",
+        "import_ca needs the key file and the certificate file (only --key-backend pkcs11 finds the key on its token).",
+      );
     const [keyPath, certPath] = second === undefined ? [undefined, first] : [first, second];
     const key = keyPath === undefined ? undefined : readFileInput(keyPath, "private key");
     const certificate = derFromPemOrDer(readFileInput(certPath, "certificate"), "CERTIFICATE", certPath);

@@ -19,9 +19,15 @@ export const KEY_BACKEND_FLAGS = ["key-backend", "pkcs11-token-label", "pkcs11-s
 
 export function addKeyBackendOptions(cmd: Command): Command {
   return cmd
-    .option("--key-backend <backend>", "where the CA's private key is kept: file (CA_DIR, the default) or pkcs11 (a token, see docs/hsm.md)")
+    .option(
+      "--key-backend <backend>",
+      "where the CA's private key is kept: file (CA_DIR, the default) or pkcs11 (a token, see docs/hsm.md)",
+    )
     .option("--pkcs11-token-label <label>", "with --key-backend pkcs11: the token, by its label")
-    .option("--pkcs11-slot <n>", "with --key-backend pkcs11: the token, by its index among the slots that hold a token (instead of the label)")
+    .option(
+      "--pkcs11-slot <n>",
+      "with --key-backend pkcs11: the token, by its index among the slots that hold a token (instead of the label)",
+    )
     .option("--pkcs11-key-label <label>", "with --key-backend pkcs11: the key's label on the token (default: the CA's name)")
     .option(
       "--pkcs11-pin-file <file>",
