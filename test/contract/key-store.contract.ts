@@ -53,7 +53,8 @@ async function expectSigns(signer: Signer, hash: HashAlgorithm | undefined): Pro
   expect(verify(alg, Buffer.concat([data, Buffer.from("x")]), key, signature)).toBe(false);
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
+/** The TscaError code a promise rejects with, or "resolved". */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (e) {

@@ -22,7 +22,7 @@ import { openModule } from "../../src/adapters/keys/pkcs11/pkcs11-module.js";
 import { findToken } from "../../src/adapters/keys/pkcs11/pkcs11-token.js";
 import { ownStamp } from "../../src/adapters/keys/process-stamp.js";
 import { makeSoftHsm, softhsmSkipReason, type SoftHsm } from "../helpers/softhsm.js";
-import { keyStoreContract } from "./key-store.contract.js";
+import { codeOf, keyStoreContract } from "./key-store.contract.js";
 
 const skip = softhsmSkipReason();
 let hsm: SoftHsm | undefined;
@@ -66,16 +66,6 @@ function settings(pin: string | undefined, library = hsm?.library): Pkcs11Settin
       },
     },
   };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isTscaError(e)) return e.code;
-    throw e;
-  }
-  return "resolved";
 }
 
 async function errorOf(p: Promise<unknown>): Promise<TscaError> {

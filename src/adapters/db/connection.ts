@@ -77,6 +77,24 @@ function sqliteReason(e: unknown): string {
  * (https://sqlite.org/uri.html#uriimmutable), which a long-running reader does not see change. A command
  * that writes then fails with ERR_DATABASE.
  */
+/**
+ * `journal_mode = WAL` on a new database upgrades a shared lock to an exclusive one. When several processes
+ * open the same new file at once, SQLite answers SQLITE_BUSY at once, without the busy handler, to the one
+ * that would otherwise deadlock (https://sqlite.org/c3ref/busy_handler.html): it must let go and retry.
+ * Bounded in attempts; the pause only lets the other process finish its switch.
+ */
+function switchToWal(raw: import("better-sqlite3").Database): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      raw.pragma("journal_mode = WAL");
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_BUSY" || attempt === 50) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 * attempt);
+    }
+  }
+}
+
 async function openSqlite(path: string): Promise<OpenDatabase> {
   // URI file names (for `immutable`) are read once, when the driver loads; ours never start with "file:".
   process.env.SQLITE_USE_URI ??= "1";
@@ -90,7 +108,7 @@ async function openSqlite(path: string): Promise<OpenDatabase> {
       // The database holds the secrets that unlock the OCSP responder keys: owner-only, like key files.
       // SQLite gives the -wal and -shm files the database file's mode.
       if (!memory && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
-      raw.pragma("journal_mode = WAL");
+      switchToWal(raw);
       raw.pragma("foreign_keys = ON");
       raw.pragma("synchronous = FULL");
       return raw;

@@ -69,7 +69,7 @@ export function parsePrivateKey(data: Buffer, password: string | undefined, what
 }
 
 /** True when `data` is a private key that needs no password. */
-function parsesWithoutPassword(data: Buffer): boolean {
+export function parsesWithoutPassword(data: Buffer): boolean {
   try {
     parsePrivateKey(data, undefined, "The private key");
     return true;

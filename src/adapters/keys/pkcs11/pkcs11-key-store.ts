@@ -14,7 +14,7 @@ import { TscaError } from "../../../core/errors.js";
 import type { KeyOptions } from "../../../core/ports/key-store-registry.js";
 import type { KeySpec, KeyStore, PendingKey } from "../../../core/ports/key-store.js";
 import type { Signer } from "../../../core/ports/signer.js";
-import { parsePrivateKey } from "../file-key-store.js";
+import { parsePrivateKey, parsesWithoutPassword } from "../file-key-store.js";
 import { keyTypeOf } from "../node-signer.js";
 import { CKM_EC_EDWARDS_KEY_PAIR_GEN, curveOfKey, EC_PARAMS } from "./pkcs11-der.js";
 import { ckrOf, tokenError } from "./pkcs11-errors.js";
@@ -407,15 +407,6 @@ function refusePassword(password: string | undefined): void {
       "ERR_KEY_PASSWORD_UNEXPECTED",
       "A password was given, but a token key is protected by the token's PIN, not a password.",
     );
-}
-
-function parsesWithoutPassword(data: Buffer): boolean {
-  try {
-    parsePrivateKey(data, undefined, "The private key");
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const signerOf = (t: Pkcs11Token, k: TokenKey): Pkcs11Signer =>
