@@ -49,6 +49,14 @@
  * | TSCA_PKCS11_LIBRARY           | pkcs11Library         | unset: no PKCS#11 CA keys (path of the token's PKCS#11 module) |
  * | TSCA_PKCS11_PIN_FILE          | pkcs11PinFile         | unset (file whose first line is the token's user PIN, mode 0600; for timers and the worker) |
  * | TSCA_PKCS11_PIN               | –                     | unset (the user PIN itself; environment only, never in the config file) |
+ * | TSCA_EXTERNAL_URL             | externalUrl           | unset: ACME URLs from the request's scheme and Host (http(s)://host[:port][/path], no query) |
+ * | TSCA_ACME_HTTP01_PORT         | acmeHttp01Port        | 80 (port the validator connects to for http-01) |
+ * | TSCA_ACME_TLSALPN01_PORT      | acmeTlsAlpn01Port     | 443 (port the validator connects to for tls-alpn-01) |
+ * | TSCA_ACME_DNS_RESOLVER        | acmeDnsResolver       | unset: the system's resolvers (host:port of the DNS server for A/AAAA/TXT/CAA) |
+ * | TSCA_ACME_ALLOW_LOOPBACK      | acmeAllowLoopback     | 0 (1: the validator may connect to loopback addresses) |
+ * | TSCA_ACME_DENY_NETWORKS       | acmeDenyNetworks      | unset (addresses or CIDRs the validator never connects to, beyond the built-in ones) |
+ * | TSCA_ACME_ORDER_VALIDITY      | acmeOrderValidity     | 86400 (seconds an order and its authorizations stay usable) |
+ * | TSCA_ACME_VALIDATION_TIMEOUT  | acmeValidationTimeout | 10000 (ms for one challenge validation: DNS, connect, response) |
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
@@ -139,6 +147,18 @@ export interface Settings {
   pkcs11PinFile: string | undefined;
   /** TSCA_PKCS11_PIN, from the environment only: a secret is never read from the config file. Never logged. */
   pkcs11Pin: string | undefined;
+  /** Base URL of the ACME server as clients reach it (behind a TLS proxy); unset: from each request. No trailing slash. */
+  externalUrl: string | undefined;
+  /** ACME validator (RFC 8555 §8): ports it connects to, DNS server, loopback, refused networks, time bound. */
+  acmeHttp01Port: number;
+  acmeTlsAlpn01Port: number;
+  /** "host:port" of the DNS server, or undefined: the system's. */
+  acmeDnsResolver: string | undefined;
+  acmeAllowLoopback: boolean;
+  acmeDenyNetworks: string[];
+  /** Seconds an ACME order (and its authorizations) stays usable. */
+  acmeOrderValidity: number;
+  acmeValidationTimeout: number;
   /** Where the values came from, for error messages. */
   configFile: string | undefined;
 }
@@ -189,6 +209,14 @@ const FILE_KEYS: Record<string, string> = {
   expiryNotifyDays: "TSCA_EXPIRY_NOTIFY_DAYS",
   pkcs11Library: "TSCA_PKCS11_LIBRARY",
   pkcs11PinFile: "TSCA_PKCS11_PIN_FILE",
+  externalUrl: "TSCA_EXTERNAL_URL",
+  acmeHttp01Port: "TSCA_ACME_HTTP01_PORT",
+  acmeTlsAlpn01Port: "TSCA_ACME_TLSALPN01_PORT",
+  acmeDnsResolver: "TSCA_ACME_DNS_RESOLVER",
+  acmeAllowLoopback: "TSCA_ACME_ALLOW_LOOPBACK",
+  acmeDenyNetworks: "TSCA_ACME_DENY_NETWORKS",
+  acmeOrderValidity: "TSCA_ACME_ORDER_VALIDITY",
+  acmeValidationTimeout: "TSCA_ACME_VALIDATION_TIMEOUT",
 };
 
 function configError(setting: string, source: string, why: string): TscaError {
@@ -283,6 +311,45 @@ function proxyList(v: unknown, setting: string, source: string): string[] {
     if (!/^(loopback|linklocal|uniquelocal)$/.test(item) && !isCidr(item))
       throw configError(setting, source, `"${item}" is not an IP address, a CIDR range, loopback, linklocal or uniquelocal.`);
   return list;
+}
+
+function portValue(v: unknown, setting: string, source: string): number {
+  const n = positiveInt(v, setting, source);
+  if (n > 65_535) throw configError(setting, source, `${n} is not a TCP port (1-65535).`);
+  return n;
+}
+
+/** 1/0, true/false, yes/no (environment text or a JSON boolean). */
+function flagValue(v: unknown, setting: string, source: string): boolean {
+  if (typeof v === "boolean") return v;
+  const t = String(v).trim().toLowerCase();
+  if (["1", "true", "yes"].includes(t)) return true;
+  if (["0", "false", "no", ""].includes(t)) return false;
+  throw configError(setting, source, `"${String(v)}" is not 1 or 0.`);
+}
+
+/** host:port of a DNS server; an IPv6 address in brackets ([::1]:53). */
+function dnsResolverValue(v: unknown, setting: string, source: string): string {
+  const t = String(v).trim();
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(t);
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65_535) throw configError(setting, source, `"${t}" is not host:port (for IPv6: [address]:port).`);
+  return t;
+}
+
+/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
+function externalUrlValue(v: unknown, setting: string, source: string): string {
+  const t = String(v).trim();
+  let url: URL;
+  try {
+    url = new URL(t);
+  } catch {
+    throw configError(setting, source, `"${t}" is not an absolute URL.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw configError(setting, source, `"${t}" must be an http or https URL.`);
+  if (url.search || url.hash || url.username || url.password)
+    throw configError(setting, source, `"${t}" must not carry a query, a fragment or credentials.`);
+  return t.replace(/\/+$/, "");
 }
 
 /** Profiles come as an object (config file) or JSON text (environment); each entry is validated by Profiles. */
@@ -420,6 +487,18 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     pkcs11Library: val<string | undefined>("pkcs11Library", undefined, (v, s, src) => resolve(str(v, s, src))),
     pkcs11PinFile: val<string | undefined>("pkcs11PinFile", undefined, (v, s, src) => resolve(str(v, s, src))),
     pkcs11Pin: env.TSCA_PKCS11_PIN || undefined,
+    externalUrl: val<string | undefined>("externalUrl", undefined, externalUrlValue),
+    acmeHttp01Port: val("acmeHttp01Port", 80, portValue),
+    acmeTlsAlpn01Port: val("acmeTlsAlpn01Port", 443, portValue),
+    acmeDnsResolver: val<string | undefined>("acmeDnsResolver", undefined, dnsResolverValue),
+    acmeAllowLoopback: val("acmeAllowLoopback", false, flagValue),
+    acmeDenyNetworks: val("acmeDenyNetworks", [], (v, s, src) => {
+      const list = proxyList(v, s, src);
+      for (const item of list) if (!isCidr(item)) throw configError(s, src, `"${item}" is not an IP address or a CIDR range.`);
+      return list;
+    }),
+    acmeOrderValidity: val("acmeOrderValidity", 86_400, positiveInt),
+    acmeValidationTimeout: val("acmeValidationTimeout", 10_000, positiveInt),
     configFile,
   };
   if (settings.crlRenewal >= settings.crlExpires)

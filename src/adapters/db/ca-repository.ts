@@ -3,6 +3,7 @@ import type { PolicyInformation } from "../../core/x509/extensions/certificate-p
 import type { KeyOptions } from "../../core/ports/key-store-registry.js";
 import type { Kysely, Selectable } from "kysely";
 import { TscaError } from "../../core/errors.js";
+import { ACME_DISABLED, type CaAcmeSettings } from "../../core/acme/model.js";
 import type { CertificateAuthority } from "../../core/ca/certificate-authority.js";
 import type { CaRepository, CaUpdate } from "../../core/ports/ca-repository.js";
 import type { HashAlgorithm, KeyType } from "../../core/x509/algorithms.js";
@@ -45,8 +46,21 @@ function toRow(ca: CertificateAuthority): CertificateAuthorityTable {
     sign_certificate_policies: ca.signCertificatePolicies?.length ? JSON.stringify(ca.signCertificatePolicies) : null,
     default_profile: ca.defaultProfile ?? null,
     default_expires_days: ca.defaultExpiresDays ?? null,
+    ...acmeColumns(ca.acme ?? ACME_DISABLED),
     created_at: iso(ca.createdAt),
     updated_at: iso(ca.updatedAt),
+  };
+}
+
+/** The ACME settings as columns (migration 0015). */
+function acmeColumns(a: CaAcmeSettings) {
+  return {
+    acme_enabled: a.enabled ? 1 : 0,
+    acme_profile: a.profile,
+    acme_requires_contact: a.requiresContact ? 1 : 0,
+    acme_eab_required: a.eabRequired ? 1 : 0,
+    acme_allow: JSON.stringify(a.allowIdentifiers),
+    acme_deny: JSON.stringify(a.denyIdentifiers),
   };
 }
 
@@ -83,6 +97,14 @@ function fromRow(r: Selectable<CertificateAuthorityTable>): CertificateAuthority
     defaultProfile: r.default_profile,
     // PostgreSQL INTEGER comes back as a number; SQLite too; null stays null.
     defaultExpiresDays: r.default_expires_days === null ? null : Number(r.default_expires_days),
+    acme: {
+      enabled: Boolean(r.acme_enabled),
+      profile: r.acme_profile,
+      requiresContact: Boolean(r.acme_requires_contact),
+      eabRequired: Boolean(r.acme_eab_required),
+      allowIdentifiers: JSON.parse(r.acme_allow) as string[],
+      denyIdentifiers: JSON.parse(r.acme_deny) as string[],
+    },
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };
@@ -160,6 +182,7 @@ export class SqlCaRepository implements CaRepository {
       row.sign_certificate_policies = patch.signCertificatePolicies.length ? JSON.stringify(patch.signCertificatePolicies) : null;
     if (patch.defaultProfile !== undefined) row.default_profile = patch.defaultProfile;
     if (patch.defaultExpiresDays !== undefined) row.default_expires_days = patch.defaultExpiresDays;
+    if (patch.acme !== undefined) Object.assign(row, acmeColumns(patch.acme));
     try {
       await this.db.updateTable("certificate_authority").set(row).where("serial", "=", serial).execute();
     } catch (e) {

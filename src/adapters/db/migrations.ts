@@ -353,6 +353,102 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX expiry_notice_status ON expiry_notice (status)`,
     ],
   },
+  {
+    // ACME (issue 11). Per-CA settings on the CA row (disabled by default; the identifier policy as JSON
+    // lists like the URL columns), and the RFC 8555 §7.1 resources, each owned by one CA's ACME server.
+    // Ids are random; the JWK thumbprint (RFC 7638) is unique per CA, so one key is one account (§7.3).
+    // Nonces: the web hosts derive them from one shared key (acme_secret) and record each nonce once used
+    // (acme_nonce, primary key = single use across every host, RFC 8555 §6.5); expired rows are purged.
+    // EAB keys (§7.3.4) are HMAC keys the web host must read to check a binding; a key binds one account.
+    id: "0015-acme",
+    up: (d) => [
+      `ALTER TABLE certificate_authority ADD COLUMN acme_enabled INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE certificate_authority ADD COLUMN acme_profile TEXT`,
+      `ALTER TABLE certificate_authority ADD COLUMN acme_requires_contact INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE certificate_authority ADD COLUMN acme_eab_required INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE certificate_authority ADD COLUMN acme_allow TEXT NOT NULL DEFAULT '[]'`,
+      `ALTER TABLE certificate_authority ADD COLUMN acme_deny TEXT NOT NULL DEFAULT '[]'`,
+      `CREATE TABLE acme_secret (
+        name TEXT PRIMARY KEY,
+        value ${blob(d)} NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE acme_nonce (
+        nonce TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX acme_nonce_expires ON acme_nonce (expires_at)`,
+      `CREATE TABLE acme_account (
+        id TEXT PRIMARY KEY,
+        ca_serial TEXT NOT NULL REFERENCES certificate_authority(serial),
+        status TEXT NOT NULL,
+        jwk TEXT NOT NULL,
+        thumbprint TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        tos_agreed INTEGER NOT NULL,
+        eab_kid TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CONSTRAINT acme_account_key_unique UNIQUE (ca_serial, thumbprint)
+      )`,
+      `CREATE TABLE acme_eab_key (
+        kid TEXT PRIMARY KEY,
+        ca_serial TEXT NOT NULL REFERENCES certificate_authority(serial),
+        hmac_key ${blob(d)} NOT NULL,
+        bound_account_id TEXT REFERENCES acme_account(id),
+        bound_at TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE acme_order (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES acme_account(id),
+        ca_serial TEXT NOT NULL REFERENCES certificate_authority(serial),
+        status TEXT NOT NULL,
+        identifiers TEXT NOT NULL,
+        not_before TEXT,
+        not_after TEXT,
+        expires_at TEXT NOT NULL,
+        error TEXT,
+        signing_request_id TEXT,
+        certificate_serial TEXT,
+        replaces TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX acme_order_account ON acme_order (account_id, created_at)`,
+      `CREATE INDEX acme_order_certificate ON acme_order (certificate_serial)`,
+      `CREATE INDEX acme_order_replaces ON acme_order (ca_serial, replaces)`,
+      `CREATE INDEX acme_order_expires ON acme_order (expires_at)`,
+      `CREATE TABLE acme_authz (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES acme_order(id) ON DELETE CASCADE,
+        account_id TEXT NOT NULL REFERENCES acme_account(id),
+        ca_serial TEXT NOT NULL,
+        identifier_type TEXT NOT NULL,
+        identifier_value TEXT NOT NULL,
+        wildcard INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX acme_authz_order ON acme_authz (order_id)`,
+      `CREATE INDEX acme_authz_account ON acme_authz (account_id, status)`,
+      `CREATE TABLE acme_challenge (
+        id TEXT PRIMARY KEY,
+        authz_id TEXT NOT NULL REFERENCES acme_authz(id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        token TEXT NOT NULL,
+        status TEXT NOT NULL,
+        validated_at TEXT,
+        error TEXT,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX acme_challenge_authz ON acme_challenge (authz_id)`,
+      `CREATE INDEX acme_challenge_status ON acme_challenge (status, updated_at)`,
+    ],
+  },
 ];
 
 /** DER of OID id-ecPublicKey (1.2.840.10045.2.1) and then OID secp256r1 / secp384r1. */

@@ -33,6 +33,13 @@ export interface CertificateAuthorityTable {
   sign_certificate_policies: string | null;
   default_profile: string | null;
   default_expires_days: number | null;
+  /** Migration 0015: ACME settings; allow/deny are JSON lists of identifier patterns. */
+  acme_enabled: number;
+  acme_profile: string | null;
+  acme_requires_contact: number;
+  acme_eab_required: number;
+  acme_allow: string;
+  acme_deny: string;
   created_at: string;
   updated_at: string;
 }
@@ -212,7 +219,85 @@ export interface ExpiryNoticeTable {
   updated_at: string;
 }
 
+/** ACME (migration 0015). Times ISO 8601 text, booleans 0/1, JSON in TEXT (jwk, contact, identifiers, error). */
+export interface AcmeSecretTable {
+  name: string;
+  value: Buffer;
+  created_at: string;
+}
+export interface AcmeNonceTable {
+  nonce: string;
+  expires_at: string;
+}
+export interface AcmeAccountTable {
+  id: string;
+  ca_serial: string;
+  status: string;
+  jwk: string;
+  thumbprint: string;
+  contact: string;
+  tos_agreed: number;
+  eab_kid: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface AcmeEabKeyTable {
+  kid: string;
+  ca_serial: string;
+  hmac_key: Buffer;
+  bound_account_id: string | null;
+  bound_at: string | null;
+  created_by: string;
+  created_at: string;
+}
+export interface AcmeOrderTable {
+  id: string;
+  account_id: string;
+  ca_serial: string;
+  status: string;
+  identifiers: string;
+  not_before: string | null;
+  not_after: string | null;
+  expires_at: string;
+  error: string | null;
+  signing_request_id: string | null;
+  certificate_serial: string | null;
+  replaces: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface AcmeAuthzTable {
+  id: string;
+  order_id: string;
+  account_id: string;
+  ca_serial: string;
+  identifier_type: string;
+  identifier_value: string;
+  wildcard: number;
+  status: string;
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+export interface AcmeChallengeTable {
+  id: string;
+  authz_id: string;
+  type: string;
+  token: string;
+  status: string;
+  validated_at: string | null;
+  error: string | null;
+  updated_at: string;
+}
+
 export interface Database {
+  acme_secret: AcmeSecretTable;
+  acme_nonce: AcmeNonceTable;
+  acme_account: AcmeAccountTable;
+  acme_eab_key: AcmeEabKeyTable;
+  acme_order: AcmeOrderTable;
+  acme_authz: AcmeAuthzTable;
+  acme_challenge: AcmeChallengeTable;
   tsca_user: UserTable;
   expiry_notice: ExpiryNoticeTable;
   admin_session: AdminSessionTable;

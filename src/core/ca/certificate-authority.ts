@@ -6,6 +6,7 @@
 import type { HashAlgorithm, KeyType } from "../x509/algorithms.js";
 import type { ExtraRuleSet } from "../issuance/lint-rule-sets.js";
 import type { KeyOptions } from "../ports/key-store-registry.js";
+import type { CaAcmeSettings } from "../acme/model.js";
 import type { PolicyInformation } from "../x509/extensions/certificate-policies.js";
 
 export interface CertificateAuthority {
@@ -50,6 +51,8 @@ export interface CertificateAuthority {
   signCertificatePolicies?: PolicyInformation[];
   defaultProfile?: string | null;
   defaultExpiresDays?: number | null;
+  /** How the CA answers ACME (migration 0015); absent: disabled. */
+  acme?: CaAcmeSettings;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -19,6 +19,7 @@ export type CaUpdate = Partial<
     | "signCertificatePolicies"
     | "defaultProfile"
     | "defaultExpiresDays"
+    | "acme"
   >
 >;
 
