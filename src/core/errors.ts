@@ -195,6 +195,10 @@ export const ERROR_CODES = {
     kind: "rate-limited",
     doc: "Too many requests from this client or for this account; wait as long as Retry-After says.",
   },
+  ERR_ACME_KEY_IN_USE: {
+    kind: "conflict",
+    doc: "The ACME account key (its RFC 7638 thumbprint) already belongs to another account of this CA (newAccount race, key change).",
+  },
   ERR_IO: { kind: "unavailable", doc: "A file cannot be read or written." },
   ERR_DATABASE: { kind: "unavailable", doc: "The database cannot be reached or refused the operation." },
   ERR_INTERNAL: { kind: "internal", doc: "An unexpected internal error, a bug (see --traceback, or the server log)." },

@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Kysely } from "kysely";
+import { SqlAcmeRepository } from "../adapters/db/acme-repository.js";
 import { SqlAdminSessionRepository } from "../adapters/db/admin-session-repository.js";
 import { SqlAuditLog } from "../adapters/db/audit-log.js";
 import { SqlCaRepository } from "../adapters/db/ca-repository.js";
@@ -58,6 +59,7 @@ export const transactionPorts =
     tokens: new SqlTokenRepository(trx),
     signingRequests: new SqlSigningRequestRepository(trx, dialect),
     expiryNotices: new SqlExpiryNoticeRepository(trx),
+    acme: new SqlAcmeRepository(trx),
     audit: new SqlAuditLog(trx, dialect),
   });
 
@@ -74,6 +76,7 @@ export function databasePorts({ db, dialect }: { db: Kysely<Database>; dialect: 
     adminSessions: new SqlAdminSessionRepository(db),
     signingRequests: new SqlSigningRequestRepository(db, dialect),
     expiryNotices: new SqlExpiryNoticeRepository(db),
+    acme: new SqlAcmeRepository(db),
     auditLog: new SqlAuditLog(db, dialect),
     uow: new SqlUnitOfWork(db, transactionPorts(dialect)),
   };

@@ -44,6 +44,8 @@ export interface AcmeRepository {
 
   insertEabKey(key: AcmeEabKey): Promise<void>;
   getEabKey(kid: string): Promise<AcmeEabKey | undefined>;
+  /** A CA's EAB keys, oldest first (tsca list_eab_keys; the HMAC keys are in the objects, surfaces never show them). */
+  listEabKeys(caSerial: string): Promise<AcmeEabKey[]>;
   /** Bind an unbound key to an account: false if it was bound already (a key creates one account). */
   bindEabKey(kid: string, accountId: string, now: Date): Promise<boolean>;
 

@@ -4,6 +4,7 @@
  * through `tx.audit` so that it commits with the change (a change never lands unrecorded, and a
  * recorded change never fails to land). Nested units of work are not supported: a use case opens one.
  */
+import type { AcmeRepository } from "./acme-repository.js";
 import type { AuditLog } from "./audit-log.js";
 import type { CaRepository } from "./ca-repository.js";
 import type { CertificateRepository } from "./certificate-repository.js";
@@ -21,6 +22,7 @@ export interface TransactionPorts {
   tokens: TokenRepository;
   signingRequests: SigningRequestRepository;
   expiryNotices: ExpiryNoticeRepository;
+  acme: AcmeRepository;
   audit: AuditLog;
 }
 
