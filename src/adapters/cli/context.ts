@@ -22,6 +22,7 @@ import type { UserRepository } from "../../core/ports/user-repository.js";
 import type { TokenRepository } from "../../core/ports/token-repository.js";
 import type { PasswordHasher } from "../../core/ports/password-hasher.js";
 import type { ExpiryNoticeRepository } from "../../core/ports/expiry-notices.js";
+import type { AcmeRepository } from "../../core/ports/acme-repository.js";
 import type { Mailer } from "../../core/ports/mailer.js";
 import type { CaPasswords } from "../../core/ports/ca-passwords.js";
 import type { InstallationHealth } from "../../core/ports/installation-health.js";
@@ -52,6 +53,8 @@ export interface CliSettings {
   checkCrlMargin: number;
   checkResponderMargin: number;
   checkPendingAge: number;
+  /** TSCA_EXTERNAL_URL: view_ca shows the ACME directory URL under it. */
+  externalUrl: string | undefined;
 }
 
 export interface CliContext {
@@ -86,6 +89,8 @@ export interface CliContext {
   passwords: PasswordHasher;
   /** Expiry mail sent or failed, and a mailer over the SMTP URL (the caller closes it). */
   expiryNotices: ExpiryNoticeRepository;
+  /** ACME: EAB keys (create_eab_key, list_eab_keys). */
+  acme: AcmeRepository;
   mailer: (smtpUrl: string) => Mailer;
   /** Passwords of encrypted CA keys from TSCA_CA_PASSWORDS_FILE, read when asked for; undefined when unset. */
   caPasswords: () => CaPasswords | undefined;
@@ -117,6 +122,8 @@ export interface ServeOptions {
   worker?: boolean;
   /** Serve /metrics (Prometheus) on this port of the same host (tsca serve --metrics-port). */
   metricsPort?: number;
+  /** Also serve HTTPS on this port of --host with this certificate and key (tsca serve --tls-port, --tls-cert, --tls-key). */
+  tls?: { port: number; certFile: string; keyFile: string };
 }
 
 /** Long-running commands the composition root provides without the CLI knowing the web adapter. */

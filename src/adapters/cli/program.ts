@@ -42,6 +42,8 @@ import { registerRevokeToken } from "./commands/revoke-token.js";
 import { registerCheck } from "./commands/check.js";
 import { registerNotifyExpiringCerts } from "./commands/notify-expiring-certs.js";
 import { registerBackup } from "./commands/backup.js";
+import { registerCreateEabKey } from "./commands/create-eab-key.js";
+import { registerListEabKeys } from "./commands/list-eab-keys.js";
 
 export { EXIT };
 
@@ -117,6 +119,8 @@ const COMMAND_GROUPS: Record<string, string> = {
   create_token: "Users and audit:",
   list_tokens: "Users and audit:",
   revoke_token: "Users and audit:",
+  create_eab_key: "Users and audit:",
+  list_eab_keys: "Users and audit:",
   submit_request: "Signing queue:",
   request_status: "Signing queue:",
   worker: "Signing queue:",
@@ -165,6 +169,7 @@ export function buildProgram(
   commands.push(registerAudit);
   commands.push(registerCreateUser, registerSetPassword, registerListUsers, registerDisableUser, registerGrant, registerUngrant);
   commands.push(registerCreateToken, registerListTokens, registerRevokeToken);
+  commands.push(registerCreateEabKey, registerListEabKeys);
   commands.push(registerCheck);
   commands.push(registerNotifyExpiringCerts);
   commands.push(registerBackup);

@@ -18,6 +18,7 @@ import { formatGeneralName, type GeneralName } from "../x509/general-name.js";
 import type { PolicyInformation } from "../x509/extensions/certificate-policies.js";
 import type { Profiles } from "../issuance/profiles.js";
 import { TscaError } from "../errors.js";
+import { applyAcmeSettingsChange, type AcmeSettingsChange } from "../acme/settings-change.js";
 
 export interface EditCaRequest {
   ca: string;
@@ -38,6 +39,8 @@ export interface EditCaRequest {
   /** Profile and validity (days) for requests that name none; null removes them. */
   defaultProfile?: string | null;
   defaultExpiresDays?: number | null;
+  /** ACME settings (edit_ca --acme-*): the given ones replace the stored ones, allow/deny patterns are added. */
+  acme?: AcmeSettingsChange;
 }
 
 /** The longest validity a default may have: the same bound sign_cert's --expires has (100 years). */
@@ -87,10 +90,18 @@ export async function editCa(
       );
     patch.defaultExpiresDays = d;
   }
+  // The audit event names each ACME setting that changed (acme.enabled, acme.allowIdentifiers, …).
+  let acmeChanged: string[] = [];
+  if (req.acme !== undefined) {
+    const { settings, changed } = applyAcmeSettingsChange(ca.acme, req.acme, deps.profiles);
+    patch.acme = settings;
+    acmeChanged = changed;
+  }
+  const changedFields = [...Object.keys(patch).filter((k) => k !== "acme"), ...acmeChanged].sort();
   const now = ctx.clock.now();
   await deps.uow.run(async (tx) => {
     await tx.cas.update(ca.serial, patch, now);
-    await tx.audit.append(auditEvent(ctx, "ca.edit", `ca:${ca.serial}`, { changed: Object.keys(patch).sort() }), now);
+    await tx.audit.append(auditEvent(ctx, "ca.edit", `ca:${ca.serial}`, { changed: changedFields }), now);
   });
   return (await deps.cas.get(ca.serial))!;
 }

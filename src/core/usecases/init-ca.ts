@@ -37,6 +37,8 @@ import type { UseCaseContext } from "../access/context.js";
 import { guardKeyHost } from "../access/guard.js";
 import { recordedInsert } from "../ca/recorded-insert.js";
 import type { KeyOptions } from "../ports/key-store-registry.js";
+import type { Profiles } from "../issuance/profiles.js";
+import { applyAcmeSettingsChange, type AcmeSettingsChange } from "../acme/settings-change.js";
 
 export type { SignedCertificateUrls };
 
@@ -62,7 +64,16 @@ export interface InitCaRequest {
   /** The key store for the new key (registry name) and its options (PKCS#11: token, key label); default: the registry's default, none. */
   keyBackend?: string;
   keyOptions?: KeyOptions;
+  /** ACME settings of the new CA (init_ca --acme-*); absent: ACME disabled. */
+  acme?: AcmeSettingsChange;
 }
+
+/** Without the configured profiles, no profile can be named. */
+const NO_PROFILES: Pick<Profiles, "get"> = {
+  get: (name) => {
+    throw new TscaError("ERR_PROFILE", `${name}: Profile is not defined (no profiles were given to init_ca).`);
+  },
+};
 
 /** A root CA has no issuer that could publish its status (spec: "CRLs cannot be used to revoke root CAs"). */
 function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
@@ -77,7 +88,10 @@ function assertRootWithoutOwnUrls(c: CaCertificateOptions): void {
     throw new TscaError("ERR_ROOT_CA_URL", `${c.issuerUrls.map(formatGeneralName).join(", ")}: A CA issuer cannot be added to root CAs.`);
 }
 
-export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req: InitCaRequest): Promise<CertificateAuthority> {
+/** init_ca checks a named ACME profile against the configured profiles (when `acme.profile` is given they are needed). */
+export type InitCaDeps = CaDeps & WriteDeps & { profiles?: Pick<Profiles, "get"> };
+
+export async function initCa(ctx: UseCaseContext, deps: InitCaDeps, req: InitCaRequest): Promise<CertificateAuthority> {
   await guardKeyHost(ctx, "ca.create", `ca-name:${req.name}`);
   assertCaName(req.name);
   const cn = caCommonName(req.subject);
@@ -88,6 +102,8 @@ export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req:
   const lintRuleSets = req.lintRuleSets ?? [];
   // An explicit --algorithm that does not match the curve is allowed by RFC 5280, not by the CA/B sets.
   assertSigningHashAllowed(lintRuleSets, spec.keyType, spec.curve, hash ?? undefined);
+  // Refused before a key exists, like every other bad option (unknown profile, malformed pattern).
+  const acme = req.acme && applyAcmeSettingsChange(undefined, req.acme, deps.profiles ?? NO_PROFILES).settings;
   const now = wholeSeconds(deps.clock.now());
 
   await assertCaNameFree(deps.cas, req.name);
@@ -163,6 +179,7 @@ export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req:
       revokedAt: null,
       revokedReason: null,
       lintRuleSets,
+      ...(acme ? { acme } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -176,7 +193,7 @@ export async function initCa(ctx: UseCaseContext, deps: CaDeps & WriteDeps, req:
  */
 export async function initCaAndPublish(
   ctx: UseCaseContext,
-  deps: CaDeps & WriteDeps & PublishNewCaDeps,
+  deps: InitCaDeps & PublishNewCaDeps,
   req: InitCaRequest,
 ): Promise<{ ca: CertificateAuthority; publication: PublicationOutcome }> {
   const ca = await initCa(ctx, deps, req);

@@ -9,6 +9,29 @@ import type { CaView } from "../usecases/view-ca.js";
 import { toPem } from "../x509/pem.js";
 import { formatName } from "../x509/name.js";
 import { formatSigningPolicy } from "../ca/signing-policies.js";
+import { ACME_DISABLED } from "../acme/model.js";
+
+/** Where `tsca serve` answers ACME for this CA: /acme/{serial in upper-case hex, no colons}/directory. */
+export const acmeDirectoryPath = (caSerial: string): string => `/acme/${caSerial.replace(/:/g, "").toUpperCase()}/directory`;
+
+/**
+ * The CA's ACME settings (edit_ca --acme-*). The directory URL needs the server's external URL
+ * (TSCA_EXTERNAL_URL); without it only the path is known, the host being whatever clients reach.
+ */
+export function caAcmeJson(ca: CertificateAuthority, externalUrl?: string): Record<string, unknown> {
+  const a = ca.acme ?? ACME_DISABLED;
+  const path = acmeDirectoryPath(ca.serial);
+  return {
+    enabled: a.enabled,
+    profile: a.profile,
+    requires_contact: a.requiresContact,
+    eab_required: a.eabRequired,
+    allow: a.allowIdentifiers,
+    deny: a.denyIdentifiers,
+    directory_path: path,
+    directory_url: externalUrl ? `${externalUrl}${path}` : null,
+  };
+}
 
 export function caSummaryJson(ca: CertificateAuthority): Record<string, unknown> {
   return {
@@ -26,7 +49,7 @@ export function caSummaryJson(ca: CertificateAuthority): Record<string, unknown>
   };
 }
 
-export function caViewJson(v: CaView): Record<string, unknown> {
+export function caViewJson(v: CaView, opts: { externalUrl?: string | undefined } = {}): Record<string, unknown> {
   const { ca } = v;
   return {
     ...caSummaryJson(ca),
@@ -58,6 +81,7 @@ export function caViewJson(v: CaView): Record<string, unknown> {
     website: ca.website,
     terms_of_service: ca.termsOfService,
     caa_identity: ca.caaIdentity,
+    acme: caAcmeJson(ca, opts.externalUrl),
     revoked_at: ca.revokedAt?.toISOString() ?? null,
     revoked_reason: ca.revokedReason,
     fingerprints: v.fingerprints,

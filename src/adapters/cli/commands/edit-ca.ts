@@ -9,6 +9,7 @@ import { parseLintRuleSets } from "../../../core/issuance/lint-rule-sets.js";
 import { withExamples } from "../help.js";
 import { parseDuration } from "../duration.js";
 import { parseSigningPolicies } from "../../../core/ca/signing-policies.js";
+import { acmeSettingsChange, addAcmeOptions, type AcmeOpts } from "./acme-options.js";
 
 interface Opts {
   name?: string;
@@ -65,12 +66,14 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
     .option("--clear-default-profile", "requests that name no profile get the configured default profile again")
     .option("--default-expires <days>", "validity for requests that name none: days (90 or 90d), before the profile's and the setting's")
     .option("--clear-default-expires", "requests that name no validity get the profile's or the setting's again");
+  addAcmeOptions(cmd, { edit: true });
   withExamples(
     cmd,
     ['tsca edit_ca --ocsp-url http://ocsp.example.com "Example Sub"', "certificates signed from now on carry this OCSP URL"],
     ['tsca edit_ca --clear-crl-url --disable "Example Sub"', "no CRL URL in what it signs, and it signs nothing until --enable"],
+    ['tsca edit_ca --acme-enable --acme-allow "*.corp.example" "Example Sub"', "answer ACME, for names below corp.example only"],
   );
-  cmd.action(async (identifier: string, o: Opts & Record<string, unknown>) => {
+  cmd.action(async (identifier: string, o: Opts & AcmeOpts & Record<string, unknown>) => {
     if (o.enable && o.disable) throw new TscaError("ERR_INVALID_ARGUMENT", "Give either --enable or --disable, not both.");
     const urls = signedCertificateUrlChanges(o);
     const website = textChange(o.website === undefined ? undefined : httpUrl(o.website, "--website"), o.clearWebsite, "website");
@@ -104,11 +107,12 @@ export function registerEditCa(program: Command, context: ContextFactory, io: Cl
       ...(profile !== undefined ? { defaultProfile: profile } : {}),
       ...(expires !== undefined ? { defaultExpiresDays: expires === null ? null : Number(expires) } : {}),
     };
+    const acme = acmeSettingsChange(o);
     // A command that changes nothing is a mistake (a misspelt or forgotten option), not a success.
-    if (Object.keys(changes).length === 0)
+    if (Object.keys(changes).length === 0 && !acme)
       throw new TscaError("ERR_INVALID_ARGUMENT", "Nothing to change: give at least one option that changes the CA.");
     const ctx = await context();
-    await editCa(ctx.caller, ctx, { ca: identifier, ...changes });
+    await editCa(ctx.caller, ctx, { ca: identifier, ...changes, ...(acme ? { acme } : {}) });
     void io;
   });
 }

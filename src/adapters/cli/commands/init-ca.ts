@@ -26,6 +26,7 @@ import {
 } from "../values.js";
 import { addSignedCertificateOptions, signedCertificateUrls } from "./signed-certificate-options.js";
 import { addKeyBackendOptions, KEY_BACKEND_FLAGS, keyBackendRequest, type KeyBackendOpts } from "./key-backend-options.js";
+import { ACME_FLAGS, acmeSettingsChange, addAcmeOptions, type AcmeOpts } from "./acme-options.js";
 
 interface Opts {
   keyType?: string;
@@ -102,6 +103,7 @@ const INIT_CA_GROUPS: readonly OptionGroup[] = [
     ],
   },
   { heading: "Metadata (ACME):", flags: ["website", "tos", "caa"] },
+  { heading: "ACME (docs/acme.md):", flags: [...ACME_FLAGS] },
 ];
 
 const INIT_CA_EXAMPLES = examples(
@@ -182,9 +184,10 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
   addPasswordOption(cmd, "password", "encrypt the new private key with this password");
   addPasswordOption(cmd, "parent-password", "password of the parent's private key");
   addKeyBackendOptions(cmd);
+  addAcmeOptions(cmd, { edit: false });
   groupOptions(cmd, INIT_CA_GROUPS);
   cmd.addHelpText("after", INIT_CA_EXAMPLES);
-  cmd.action(async (name: string, subject: string, o: Opts & KeyBackendOpts & Record<string, unknown>) => {
+  cmd.action(async (name: string, subject: string, o: Opts & KeyBackendOpts & AcmeOpts & Record<string, unknown>) => {
     const subjectName = parseName(subject);
     const keyBackend = keyBackendRequest(o, name);
     const keyType = o.keyType !== undefined ? parseKeyType(o.keyType) : undefined;
@@ -234,6 +237,7 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
       ...(o.caa !== undefined ? { caaIdentity: o.caa } : {}),
       ...(o.lint !== undefined ? { lintRuleSets: parseLintRuleSets(o.lint as string[]) } : {}),
     };
+    const acme = acmeSettingsChange(o);
     const givenHostname = typeof o.defaultHostname === "string" ? parseDefaultHostname(o.defaultHostname) : o.defaultHostname;
     const ctx = await context();
     const password = await resolvePassword(o, { flag: "password", question: "Password for the new CA's private key: ", confirm: true }, io);
@@ -246,6 +250,7 @@ export function registerInitCa(program: Command, context: ContextFactory, io: Cl
       ...(password !== undefined ? { password } : {}),
       ...(o.parent !== undefined ? { parent: o.parent } : {}),
       ...(parentPassword !== undefined ? { parentPassword } : {}),
+      ...(acme ? { acme } : {}),
     });
     reportNewCa(ca, publication, io);
   });

@@ -29,8 +29,9 @@ export function registerViewCa(program: Command, context: ContextFactory, io: Cl
       const format = outputFormat(o.outputFormat, ["text", "pem", "der", "json"] as const);
       const ctx = await context();
       const view = await viewCa(ctx.caller, { cas: ctx.cas, clock: ctx.clock, describeKey: (ca) => describeCaKey(ctx, ca) }, identifier);
-      if (format === "text") io.stdout.write(renderCaText(view, { pem: o.pem, extensions: o.extensions }));
-      else if (format === "json") io.stdout.write(jsonOutput(caViewJson(view)));
+      const { externalUrl } = ctx.settings;
+      if (format === "text") io.stdout.write(renderCaText(view, { pem: o.pem, extensions: o.extensions, externalUrl }));
+      else if (format === "json") io.stdout.write(jsonOutput(caViewJson(view, { externalUrl })));
       else io.stdout.write(encodeCertificates(o.bundle ? view.chain : [view.ca.der], format === "pem" ? "PEM" : "DER"));
     });
 }

@@ -6,6 +6,8 @@ import type { CertificateAuthority } from "../../../core/ca/certificate-authorit
 import { toPem } from "../../../core/x509/pem.js";
 import { textLines } from "../output.js";
 import { formatSigningPolicy } from "../../../core/ca/signing-policies.js";
+import { acmeDirectoryPath } from "../../../core/views/ca-json.js";
+import { ACME_DISABLED } from "../../../core/acme/model.js";
 import { digestLines, extensionLines, formatTime, nameLines, statusText } from "./certificate-text.js";
 
 /** Stored general names are "URI:…"; URLs print bare, other names with their prefix. */
@@ -31,7 +33,7 @@ export function usableText(b: CaView["blocker"]): string {
   return b.self ? `no (it is ${b.why})` : `no (ancestor CA "${b.ca.name}" (${formatSerial(b.ca.serial)}) is ${b.why})`;
 }
 
-export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolean }): string {
+export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolean; externalUrl?: string | undefined }): string {
   const { ca, cert } = v;
   const keyDesc =
     cert.keyType === "RSA" ? `RSA ${cert.keySize} bits` : cert.keyType === "EC" ? `EC ${cert.keySize ?? "?"} bits` : cert.keyType;
@@ -66,6 +68,8 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
     ...(ca.defaultProfile ? [`* Default profile for what it signs: ${ca.defaultProfile}`] : []),
     ...(ca.defaultExpiresDays ? [`* Default expiry for what it signs: ${ca.defaultExpiresDays} days`] : []),
     "",
+    ...acmeLines(ca, opts.externalUrl),
+    "",
     ...(opts.extensions ? ["Certificate extensions:", ...extensionLines(v.extensions), ""] : []),
     ...signedCertificateLines(ca),
     "",
@@ -75,6 +79,22 @@ export function renderCaText(v: CaView, opts: { pem: boolean; extensions: boolea
   let out = textLines(lines);
   if (opts.pem) out += "\n" + toPem(ca.der, "CERTIFICATE");
   return out;
+}
+
+/** The ACME settings (edit_ca --acme-*) and the directory URL, with "(server URL)" when TSCA_EXTERNAL_URL is unset. */
+function acmeLines(ca: CertificateAuthority, externalUrl: string | undefined): string[] {
+  const a = ca.acme ?? ACME_DISABLED;
+  const yesNo = (b: boolean): string => (b ? "yes" : "no");
+  return [
+    "ACME:",
+    `* Enabled: ${yesNo(a.enabled)}`,
+    `* Directory: ${externalUrl ?? "(server URL)"}${acmeDirectoryPath(ca.serial)}`,
+    `* Profile: ${a.profile ?? "(the CA's default profile)"}`,
+    `* Contact required: ${yesNo(a.requiresContact)}`,
+    `* External account binding required: ${yesNo(a.eabRequired)}`,
+    `* Allowed identifiers: ${a.allowIdentifiers.length ? a.allowIdentifiers.join(", ") : "any"}`,
+    `* Denied identifiers: ${a.denyIdentifiers.length ? a.denyIdentifiers.join(", ") : "none"}`,
+  ];
 }
 
 /** A key file has a path and may be encrypted; a key on a PKCS#11 token has the token, its label and its id (CKA_ID). */

@@ -89,6 +89,20 @@ export const Ca = Type.Object(
     caa_identity: Nullable(Type.String()),
     default_profile: Nullable(Type.String()),
     default_expires_days: Nullable(Type.Integer()),
+    // Read-only here; changed with edit_ca --acme-* on the key host.
+    acme: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        profile: Nullable(Type.String()),
+        requires_contact: Type.Boolean(),
+        eab_required: Type.Boolean(),
+        allow: Type.Array(Type.String()),
+        deny: Type.Array(Type.String()),
+        directory_path: Type.String(),
+        directory_url: Nullable(Type.String()),
+      },
+      closed,
+    ),
     revoked_at: Nullable(Time),
     revoked_reason: Nullable(Type.String()),
     fingerprints: Fingerprints,

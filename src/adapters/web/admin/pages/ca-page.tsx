@@ -12,6 +12,8 @@ import type { CaView } from "../../../../core/usecases/view-ca.js";
 import { toPem } from "../../../../core/x509/pem.js";
 import { formatSigningPolicy } from "../../../../core/ca/signing-policies.js";
 import { formatName } from "../../../../core/x509/name.js";
+import { ACME_DISABLED } from "../../../../core/acme/model.js";
+import { acmeDirectoryPath } from "../../../../core/views/ca-json.js";
 
 /** The newest stored CRL of one scope and kind (complete or delta), without its DER. */
 export interface CrlRow {
@@ -101,6 +103,29 @@ export function SigningSettings({ ca }: { ca: CaView["ca"] }) {
       <Row term="Default profile">{ca.defaultProfile ?? <span class="none">the configured default</span>}</Row>
       <Row term="Default expiry">
         {ca.defaultExpiresDays ? `${ca.defaultExpiresDays} days` : <span class="none">the profile's, else the configured default</span>}
+      </Row>
+    </dl>
+  );
+}
+
+/** How the CA answers ACME; read-only here (edit_ca --acme-* on the key host changes it). */
+function AcmeSettings({ ca }: { ca: CaView["ca"] }) {
+  const a = ca.acme ?? ACME_DISABLED;
+  const yesNo = (b: boolean): string => (b ? "yes" : "no");
+  return (
+    <dl class="props">
+      <Row term="Enabled">{yesNo(a.enabled)}</Row>
+      <Row term="Directory">
+        <code>{acmeDirectoryPath(ca.serial)}</code>
+      </Row>
+      <Row term="Profile">{a.profile ?? <span class="none">the CA's default profile</span>}</Row>
+      <Row term="Contact required">{yesNo(a.requiresContact)}</Row>
+      <Row term="External account binding required">{yesNo(a.eabRequired)}</Row>
+      <Row term="Allowed identifiers">
+        {a.allowIdentifiers.length ? <NameList names={a.allowIdentifiers} bare={false} /> : <span class="none">any</span>}
+      </Row>
+      <Row term="Denied identifiers">
+        <NameList names={a.denyIdentifiers} bare={false} />
       </Row>
     </dl>
   );
@@ -230,6 +255,10 @@ export function CaPage({ view, crls, responder, canEdit, canSign, now }: CaPageP
       <section aria-labelledby="ca-signing">
         <h2 id="ca-signing">For certificates it signs</h2>
         <SigningSettings ca={ca} />
+      </section>
+      <section aria-labelledby="ca-acme">
+        <h2 id="ca-acme">ACME</h2>
+        <AcmeSettings ca={ca} />
       </section>
       <section aria-labelledby="ca-crls">
         <h2 id="ca-crls">CRLs</h2>
