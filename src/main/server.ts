@@ -19,6 +19,11 @@
  * stops trusting its memory (it asks the database, and answers from memory only while that fails) and
  * reports itself unhealthy on /healthz.
  *
+ * HTTPS (issue 11): with `--tls-port` each process (each cluster worker) also listens for HTTPS with
+ * `--tls-cert`/`--tls-key` on that port, answered by the same application (adapters/web/https-listener.ts);
+ * the pair is read and checked before anything listens (adapters/web/tls-files.ts), once more in the
+ * primary so that a bad file is one sentence rather than N failing workers.
+ *
  * Database outages (issue 14): the server outlives its database. Start-up with the database unreachable
  * keeps retrying with backoff (one warn line per failed attempt) and serves meanwhile — /healthz 503, OCSP
  * tryLater, CRLs 503 — and a database that goes away later is noticed by the poll; the pool reconnects by
@@ -35,6 +40,8 @@ import type { FastifyInstance } from "fastify";
 import { buildApp, createFastify } from "../adapters/web/app.js";
 import type { HttpLimits } from "../adapters/web/http-limits.js";
 import { crlRoutes } from "../adapters/web/crl-routes.js";
+import { listenHttps, type HttpsListener } from "../adapters/web/https-listener.js";
+import { loadTlsFiles } from "../adapters/web/tls-files.js";
 import { loadSettings, type Settings } from "../config/settings.js";
 import { TscaError } from "../core/errors.js";
 import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
@@ -151,6 +158,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   let listening = false;
   const signalled = untilSignal(logger, () => listening);
   const settings = loadSettings();
+  const tlsFiles = options.tls ? loadTlsFiles(options.tls.certFile, options.tls.keyFile) : undefined;
   // No round trip yet for PostgreSQL: start-up below reaches the database, retrying while it cannot.
   const db = await prepareDatabase(settings.databaseUrl, { timeoutMs: settings.databaseTimeout });
   const stopping = new AbortController();
@@ -158,6 +166,7 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
   let started: Promise<void> = Promise.resolve();
   let waiter: SigningRequestWaiter | undefined;
   let metricsApp: FastifyInstance | undefined;
+  let https: HttpsListener | undefined;
   const notifyWaiter = (): void => waiter?.notify();
   const onPrimaryMessage = (message: unknown): void => {
     if ((message as Partial<PrimaryMessage> | undefined)?.tsca === "signed") notifyWaiter();
@@ -321,13 +330,38 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
         { cause: e },
       );
     }
+    if (options.tls && tlsFiles)
+      try {
+        https = await listenHttps(
+          app,
+          { host: options.host, port: options.tls.port, cert: tlsFiles.cert, key: tlsFiles.key },
+          httpLimits(settings),
+          logger,
+        );
+      } catch (e) {
+        await app.close();
+        throw new TscaError(
+          "ERR_SERVER",
+          `Cannot listen on ${options.host}:${options.tls.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+          { cause: e },
+        );
+      }
     listening = true;
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : options.port;
+    const host = options.host.includes(":") ? `[${options.host}]` : options.host;
     logger.info(
       {
-        url: `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`,
+        url: `http://${host}:${port}`,
         port,
+        ...(https && tlsFiles
+          ? {
+              tlsUrl: `https://${host}:${https.port}`,
+              tlsPort: https.port,
+              tlsNames: tlsFiles.subjectAltName,
+              tlsNotAfter: tlsFiles.notAfter.toISOString(),
+            }
+          : {}),
         pollIntervalMs: settings.ocspPollInterval,
         staleAfterMs,
         database: ready ? "ok" : "unavailable",
@@ -344,8 +378,10 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
     const force = setTimeout(() => {
       logger.warn("in-flight requests did not finish in time; closing connections");
       app.server.closeAllConnections();
+      https?.server.closeAllConnections();
     }, GRACE_MS);
-    await app.close();
+    // Both ports stop accepting at once; requests under way on either finish (the app answers 503 meanwhile).
+    await Promise.all([app.close(), https?.close()]);
     clearTimeout(force);
     logger.info("stopped");
   } finally {
@@ -366,8 +402,9 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
 
 /** The cluster primary: forks, watches, restarts and stops workers; serves nothing itself. */
 function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
-  // Settings are checked here once, so a bad value is one sentence instead of N failing workers.
+  // Settings and TLS files are checked here once, so a bad value is one sentence instead of N failing workers.
   const startDeadlineMs = WORKER_START_MS + 2 * loadSettings().databaseTimeout;
+  if (options.tls) loadTlsFiles(options.tls.certFile, options.tls.keyFile);
   return new Promise((resolve, reject) => {
     let stopping = false;
     let failure: TscaError | undefined;
@@ -437,7 +474,10 @@ function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
     });
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
-    logger.info({ workers: options.workers, host: options.host, port: options.port }, "starting workers");
+    logger.info(
+      { workers: options.workers, host: options.host, port: options.port, ...(options.tls ? { tlsPort: options.tls.port } : {}) },
+      "starting workers",
+    );
     for (let i = 0; i < options.workers; i++) fork();
   });
 }
