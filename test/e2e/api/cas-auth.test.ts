@@ -177,6 +177,7 @@ describe.each(BACKENDS)("REST API: authentication, CAs, profiles, bad input (%s)
       [{ key_type: "RSA" }, "body.key_type"],
       [{ not_after: "2099-01-01T00:00:00Z" }, "body.not_after"],
       [{ path_length: 3 }, "body.path_length"],
+      [{ acme: { enabled: true } }, "body.acme"],
       [{ colour: "blue" }, "body.colour"],
       [{ sign: { ocsp_url: ["http://x/"] } }, "body.sign.ocsp_url"],
       [{ sign: { ocsp_urls: ["ftp://x/"] } }, "body.sign.ocsp_urls[0]"],

@@ -85,6 +85,8 @@ export function refuseReadOnlyMembers(body: unknown): void {
       );
     if (["status", "usable", "unusable_because", "children", "revoked", "revoked_at", "revoked_reason", "revoked_ancestor"].includes(key))
       throw bad(`body.${key}`, "cannot be changed: it follows from the CA's state (revoke with revoke_ca on the key host).");
+    // Whether a CA answers ACME, and for which names, is decided on the key host like the CA itself (docs/acme.md).
+    if (key === "acme") throw bad(`body.${key}`, "cannot be changed here: ACME settings change with edit_ca --acme-* on the key host.");
   }
 }
 
