@@ -27,6 +27,7 @@ import { certWatchers } from "../../src/core/usecases/cert-watchers.js";
 import { signCert } from "../../src/core/usecases/sign-cert.js";
 import { viewCa } from "../../src/core/usecases/view-ca.js";
 import { viewCert } from "../../src/core/usecases/view-cert.js";
+import { createEabKey, listEabKeys } from "../../src/core/usecases/create-eab-key.js";
 import { parseName } from "../../src/core/x509/name.js";
 import { makeCsr } from "../helpers/certs.js";
 import { tsca, type TscaEnv } from "../helpers/cli.js";
@@ -203,6 +204,21 @@ describe.each(BACKENDS)("permissions are checked in the use cases (%s)", (backen
     // Each refusal is recorded with the actor.
     const refused = (await deps.auditLog.list({ actor: "web:admin" })).filter((e) => e.outcome === "failure").map((e) => e.action);
     expect(refused).toEqual(["ca.create", "crl.publish", "responder.issue", "crl.publish"]);
+  });
+
+  it("ACME EAB keys are made and listed on the key host only; a web superuser's attempt is refused, recorded, and stores nothing", async () => {
+    const superuser = webCaller(db.db, "eab-admin", "superuser");
+    expect(await refusal(createEabKey(superuser, deps, { ca: "Inter" }))).toBe("ERR_FORBIDDEN");
+    expect(await refusal(listEabKeys(superuser, deps, { ca: "Inter" }))).toBe("ERR_FORBIDDEN");
+    expect(await deps.acme.listEabKeys(inter())).toEqual([]);
+    const refused = (await deps.auditLog.list({ actor: "web:eab-admin" })).map((e) => [e.action, e.outcome]);
+    expect(refused).toEqual([
+      ["acme.eab_key.create", "failure"],
+      ["acme.eab_key.list", "failure"],
+    ]);
+    const host = keyHostCaller(db.db);
+    const { key } = await createEabKey(host, deps, { ca: "Inter" });
+    expect((await listEabKeys(host, deps, { ca: "Inter" })).keys).toEqual([key]);
   });
 });
 
