@@ -28,7 +28,7 @@ export function applyAcmeSettingsChange(
   profiles: Pick<Profiles, "get">,
 ): { settings: CaAcmeSettings; changed: string[] } {
   const before = current ?? ACME_DISABLED;
-  if (change.profile) profiles.get(change.profile);
+  if (change.profile !== undefined && change.profile !== null) profiles.get(change.profile);
   const list = (stored: string[], clear: boolean | undefined, add: string[] | undefined): string[] => {
     const out = clear ? [] : [...stored];
     // Normalised (lower case, canonical address) so that a pattern given twice in two spellings is kept once.

@@ -170,6 +170,7 @@ describe.each(BACKENDS)("ACME settings on the CLI (%s)", (backend) => {
     expect(viewJson(t, "Acme")).toEqual(before);
     const cas = tsca(t, ["list_cas"]);
     expect(refused(t, ["init_ca", "--key-type", "EC", "--acme-profile", "no-such-profile", "Never", "/CN=Never"])).toEqual(acme);
+    expect(refused(t, ["edit_ca", "--acme-profile", "", "Acme"]).code).toBe(2);
     expect(tsca(t, ["list_cas"])).toBe(cas);
   });
 
