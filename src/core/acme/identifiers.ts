@@ -129,8 +129,21 @@ export function authorizationIdentifier(id: AcmeIdentifier): { identifier: AcmeI
   return { identifier: id, wildcard: false };
 }
 
-/** The 4 or 16 octets of a canonical address. */
-function ipOctets(ip: string): number[] {
+/**
+ * The reverse-mapping name of an address (RFC 8738 §6: the SNI a tls-alpn-01 validation of an "ip"
+ * identifier sends): in-addr.arpa for IPv4 (RFC 1035 §3.5), nibbles in ip6.arpa for IPv6 (RFC 3596 §2.5).
+ */
+export function ipReverseName(ip: string): string {
+  const octets = ipOctets(ip);
+  if (octets.length === 4) return `${[...octets].reverse().join(".")}.in-addr.arpa`;
+  const nibbles = octets.flatMap((b) => [b >> 4, b & 0xf]).map((n) => n.toString(16));
+  return `${nibbles.reverse().join(".")}.ip6.arpa`;
+}
+
+/** The 4 or 16 octets of an address (any RFC 4291 text form). */
+function ipOctets(address: string): number[] {
+  const ip = canonicalIp(address);
+  if (ip === undefined) throw new RangeError(`Not an IP address: ${printable(address)}`);
   if (isIP(ip) === 4) return ip.split(".").map(Number);
   const [head, tail] = ip.includes("::") ? ip.split("::") : [ip, undefined];
   const groups = (s: string | undefined): number[] => (s ? s.split(":").map((g) => parseInt(g, 16)) : []);
