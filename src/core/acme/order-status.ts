@@ -54,7 +54,8 @@ function requestFaultType(code: string | null): "badCSR" | "serverInternal" {
   if (!code || !(code in ERROR_CODES)) return "serverInternal";
   const kind = ERROR_CODES[code as ErrorCode].kind;
   if (code.startsWith("ERR_KEY_") || code === "ERR_PROFILE" || code === "ERR_CONFIG") return "serverInternal";
-  return kind === "invalid" || kind === "usage" ? "badCSR" : "serverInternal";
+  // Name constraints refuse a name of the order, not the server's state (its kind is "forbidden" for the CLI's sake).
+  return kind === "invalid" || kind === "usage" || code === "ERR_NAME_CONSTRAINTS" ? "badCSR" : "serverInternal";
 }
 
 function problem(
