@@ -3,7 +3,6 @@
  * a type in the urn:ietf:params:acme:error: namespace, one sentence of detail and, for an order or a
  * request about several identifiers, subproblems naming each identifier (§6.7.1).
  */
-import type { AcmeIdentifier } from "./model.js";
 
 export const ACME_ERROR_NAMESPACE = "urn:ietf:params:acme:error:";
 
@@ -46,10 +45,11 @@ export interface AcmeProblemJson {
   algorithms?: string[];
 }
 
+/** A subproblem names its identifier (model.ts AcmeIdentifier; structural here to keep the two files acyclic). */
 export interface AcmeSubproblemJson {
   type: string;
   detail: string;
-  identifier?: AcmeIdentifier;
+  identifier?: { type: string; value: string };
 }
 
 /**
@@ -112,6 +112,6 @@ export class AcmeProblem extends Error {
 export const isAcmeProblem = (e: unknown): e is AcmeProblem => e instanceof AcmeProblem;
 
 /** A subproblem for one identifier (§6.7.1). */
-export function subproblem(type: AcmeErrorType, detail: string, identifier?: AcmeIdentifier): AcmeSubproblemJson {
+export function subproblem(type: AcmeErrorType, detail: string, identifier?: { type: string; value: string }): AcmeSubproblemJson {
   return { type: ACME_ERROR_NAMESPACE + type, detail, ...(identifier ? { identifier } : {}) };
 }
