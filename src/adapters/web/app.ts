@@ -84,8 +84,9 @@ export function createFastify(logger: FastifyBaseLogger, limits: HttpLimits, tru
 
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger, deps.limits, deps.trustProxy);
-  // The web admin (admin/plugin.tsx, mounted at /admin) answers its unknown URLs with an HTML page.
-  useProblemDetails(app, ["/admin/"]);
+  // The web admin (admin/plugin.tsx, mounted at /admin) answers its unknown URLs with an HTML page, the
+  // ACME server (acme/plugin.ts) with ACME problem documents (RFC 8555 §6.7).
+  useProblemDetails(app, ["/admin/", "/acme/"]);
   if (deps.accessLog)
     app.addHook("onResponse", async (req, reply) => {
       req.log.info(

@@ -1,0 +1,48 @@
+/**
+ * Wiring of the ACME server (adapters/web/acme) for `tsca serve`: the ACME repository and the other
+ * repositories of the server's database, the challenge validator (adapters/acme) with the TSCA_ACME_*
+ * settings, the real clock and randomness, the profiles, and — with `serve --worker` — the nudge that
+ * lets the in-process worker sign a finalized order at once.
+ */
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { Settings } from "../config/settings.js";
+import { acmePlugin, type AcmeWebDeps } from "../adapters/web/acme/plugin.js";
+import type { ChallengeValidator } from "../core/ports/acme-validator.js";
+import { Profiles } from "../core/issuance/profiles.js";
+import { type databasePorts, realClock, realRandom } from "./composition.js";
+
+export function acmeDeps(
+  ports: ReturnType<typeof databasePorts>,
+  settings: Settings,
+  validator: ChallengeValidator,
+  submitted?: () => void,
+  logger?: FastifyBaseLogger,
+): AcmeWebDeps {
+  return {
+    cas: ports.cas,
+    certs: ports.certs,
+    signingRequests: ports.signingRequests,
+    acme: ports.acme,
+    uow: ports.uow,
+    auditLog: ports.auditLog,
+    profiles: new Profiles(settings.profiles, settings.defaultProfile),
+    validator,
+    clock: realClock,
+    random: realRandom,
+    orderValiditySeconds: settings.acmeOrderValidity,
+    ...(submitted ? { submitted } : {}),
+    // A validation outlives its request (RFC 8555 §7.5.1); a challenge whose host stops mid-way stays
+    // processing and is found by AcmeRepository.staleValidations.
+    background: (task) => {
+      task().catch((err: unknown) => logger?.error({ err }, "ACME challenge validation failed"));
+    },
+    externalUrl: settings.externalUrl,
+    defaultCa: settings.defaultCa,
+  };
+}
+
+/** The ACME server as a plugin for buildApp's `plugins`. */
+export const acmeSurface =
+  (deps: AcmeWebDeps) =>
+  (app: FastifyInstance): Promise<void> =>
+    acmePlugin(app, deps);

@@ -1,0 +1,305 @@
+/**
+ * The ACME server (RFC 8555) through the real application (buildApp with the ACME plugin as `tsca serve`
+ * wires it) over a real installation made by the CLI, on SQLite and PostgreSQL, driven by a small JWS
+ * client (test/helpers/acme-app.ts): directory and nonces; newAccount with onlyReturnExisting, contacts,
+ * terms of service and External Account Binding; replayed nonces, bad signatures, wrong URLs; newOrder
+ * against the CA's identifier policy; finalize before ready and with a bad CSR; a full issuance whose
+ * http-01 challenge the real validator checks against a responder on 127.0.0.1, signed by the real
+ * `tsca worker --once`, whose chain `openssl verify` accepts; revocation by the account and by the
+ * certificate's key, seen by `tsca view_cert`.
+ */
+import { createServer, type Server } from "node:http";
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { exportJWK, importPKCS8 } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACME_BASE, AcmeTestClient, buildAcmeApp, eabJws, newKeys } from "../../helpers/acme-app.js";
+import { freePort, makeCsr, opensslSerial, pemBlocks } from "../../helpers/certs.js";
+import { tsca } from "../../helpers/cli.js";
+import { BACKENDS } from "../../helpers/databases.js";
+import { ossl, scratch } from "../../helpers/oracles.js";
+import { closePkiInstallation, openPkiInstallation, type PkiInstallation } from "../../helpers/use-case-context.js";
+
+const NS = "urn:ietf:params:acme:error:";
+const HANG_GUARD_MS = 60_000;
+
+function expectProblem(r: LightMyRequestResponse, status: number, type: string): Record<string, unknown> {
+  expect(r.statusCode, r.body).toBe(status);
+  expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+  expect(r.headers["replay-nonce"]).toMatch(/^[A-Za-z0-9_-]{54}$/);
+  const body = r.json<Record<string, unknown>>();
+  expect(body.type).toBe(NS + type);
+  expect(typeof body.detail).toBe("string");
+  return body;
+}
+
+const b64url = (pem: string): string =>
+  Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64").toString("base64url");
+
+describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
+  let inst: PkiInstallation;
+  let app: FastifyInstance;
+  let http01: Server;
+  const tokens = new Map<string, string>();
+  const errors: unknown[] = [];
+  let interHex: string;
+  let eabHex: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    inst = await openPkiInstallation(backend);
+    const t = inst.t;
+    tsca(t, ["edit_ca", "Inter", "--acme-enable", "--tos", "https://example.test/tos", "--acme-deny", "denied.example.test"]);
+    tsca(t, ["init_ca", "--key-type", "EC", "--parent", "Root", "--acme-enable", "--acme-eab-required", "Eab", "/CN=eab.example.test"]);
+    interHex = inst.pki.inter.replace(/:/g, "").toUpperCase();
+    eabHex = (JSON.parse(tsca(t, ["view_ca", "--output-format", "json", "Eab"])) as { serial: string }).serial.replace(/:/g, "");
+    const port = await freePort();
+    http01 = createServer((req, res) => {
+      const m = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/.exec(req.url ?? "");
+      const ka = m ? tokens.get(m[1]!) : undefined;
+      res.writeHead(ka ? 200 : 404, { "content-type": "application/octet-stream" }).end(ka ?? "");
+    });
+    await new Promise<void>((resolve) => http01.listen(port, "127.0.0.1", resolve));
+    app = await buildAcmeApp(inst, { TSCA_ACME_HTTP01_PORT: String(port), TSCA_ACME_ALLOW_LOOPBACK: "1" }, (e) => errors.push(e));
+    dir = `${ACME_BASE}/acme/${interHex}/directory`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await new Promise((resolve) => http01?.close(resolve));
+    await closePkiInstallation(inst);
+    expect(errors).toEqual([]);
+  });
+
+  it("serves the directory, nonces (HEAD 200 / GET 204, no-store) and refuses unknown CAs with an ACME 404", async () => {
+    const c = await AcmeTestClient.create(app, dir);
+    const r = await c.get(dir);
+    expect(r.statusCode).toBe(200);
+    const d = r.json<Record<string, unknown>>();
+    const root = `${ACME_BASE}/acme/${interHex}`;
+    expect(d).toMatchObject({
+      newNonce: `${root}/new-nonce`,
+      newAccount: `${root}/new-account`,
+      newOrder: `${root}/new-order`,
+      revokeCert: `${root}/revoke-cert`,
+      keyChange: `${root}/key-change`,
+      renewalInfo: `${root}/renewal-info`,
+      meta: { termsOfService: "https://example.test/tos", externalAccountRequired: false },
+    });
+    expect(r.headers.link).toBe(`<${dir}>;rel="index"`);
+    const head = await app.inject({ method: "HEAD", url: `/acme/${interHex}/new-nonce` });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers["cache-control"]).toBe("no-store");
+    const get = await app.inject({ method: "GET", url: `/acme/${interHex.toLowerCase()}/new-nonce` });
+    expect(get.statusCode).toBe(204);
+    expect(get.headers["replay-nonce"]).not.toBe(head.headers["replay-nonce"]);
+    expectProblem(await app.inject({ method: "GET", url: "/acme/ABCDEF/directory" }), 404, "malformed");
+    expectProblem(await app.inject({ method: "GET", url: `/acme/${interHex}/nothing-here` }), 404, "malformed");
+    expectProblem(await app.inject({ method: "GET", url: `/acme/${interHex}/new-order` }), 405, "malformed");
+    // The default CA: the ACME-enabled CA that expires last.
+    expect((await app.inject({ method: "GET", url: "/acme/directory" })).statusCode).toBe(200);
+  });
+
+  it("newAccount: terms of service, contacts, onlyReturnExisting, the same key twice", async () => {
+    const c = await AcmeTestClient.create(app, dir);
+    const url = `${ACME_BASE}/acme/${interHex}/new-account`;
+    expectProblem(await c.post(url, { onlyReturnExisting: true }), 400, "accountDoesNotExist");
+    expectProblem(await c.post(url, { contact: ["mailto:a@example.test"] }), 400, "malformed");
+    expectProblem(await c.post(url, { termsOfServiceAgreed: true, contact: ["tel:+431234"] }), 400, "unsupportedContact");
+    expectProblem(await c.post(url, { termsOfServiceAgreed: true, contact: ["mailto:a@example.test?subject=x"] }), 400, "invalidContact");
+    const made = await c.post(url, { termsOfServiceAgreed: true, contact: ["mailto:ops@Example.TEST"] });
+    expect(made.statusCode, made.body).toBe(201);
+    const loc = made.headers.location as string;
+    expect(loc).toMatch(new RegExp(`^${ACME_BASE}/acme/${interHex}/acct/[A-Za-z0-9_-]+$`));
+    expect(made.json()).toMatchObject({ status: "valid", contact: ["mailto:ops@example.test"], termsOfServiceAgreed: true });
+    const again = await c.post(url, { onlyReturnExisting: true });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers.location).toBe(loc);
+    c.kid = loc;
+    const upd = await c.post(loc, { contact: ["mailto:new@example.test"] });
+    expect(upd.statusCode, upd.body).toBe(200);
+    expect(upd.json()).toMatchObject({ contact: ["mailto:new@example.test"] });
+    const audit = tsca(inst.t, ["audit", "--json"]);
+    expect(audit).toContain("account.create");
+    expect(audit).toContain("account.update");
+  });
+
+  it("External Account Binding: required, right key, wrong MAC, key used twice", async () => {
+    const eabDir = `${ACME_BASE}/acme/${eabHex}/directory`;
+    const url = `${ACME_BASE}/acme/${eabHex}/new-account`;
+    const key = JSON.parse(tsca(inst.t, ["create_eab_key", "--ca", "Eab", "--json"])) as { kid: string; hmac_key: string };
+    const hmac = Buffer.from(key.hmac_key, "base64url");
+    const c = await AcmeTestClient.create(app, eabDir);
+    expect((await c.directory()).meta).toMatchObject({ externalAccountRequired: true });
+    expectProblem(await c.post(url, {}), 401, "externalAccountRequired");
+    const wrong = await eabJws(key.kid, Buffer.alloc(32, 7), url, c.keys.publicJwk);
+    expectProblem(await c.post(url, { externalAccountBinding: wrong }), 403, "unauthorized");
+    const otherKey = await newKeys();
+    const forOther = await eabJws(key.kid, hmac, url, otherKey.publicJwk);
+    expectProblem(await c.post(url, { externalAccountBinding: forOther }), 400, "malformed");
+    const ok = await c.post(url, { externalAccountBinding: await eabJws(key.kid, hmac, url, c.keys.publicJwk) });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const d = await AcmeTestClient.create(app, eabDir);
+    expectProblem(await d.post(url, { externalAccountBinding: await eabJws(key.kid, hmac, url, d.keys.publicJwk) }), 403, "unauthorized");
+  });
+
+  it("JWS checks: replayed nonce → badNonce with a fresh nonce, bad signature, wrong url, unknown kid, wrong content type", async () => {
+    const c = await AcmeTestClient.create(app, dir);
+    const url = `${ACME_BASE}/acme/${interHex}/new-account`;
+    const nonce = await c.freshNonce();
+    expect((await c.post(url, { termsOfServiceAgreed: true }, { nonce })).statusCode).toBe(201);
+    const replay = await c.post(url, { termsOfServiceAgreed: true }, { nonce, jwk: true });
+    expectProblem(replay, 400, "badNonce");
+    const fresh = replay.headers["replay-nonce"] as string;
+    expect(fresh).not.toBe(nonce);
+    expect((await c.post(url, { onlyReturnExisting: true }, { nonce: fresh, jwk: true })).statusCode).toBe(200);
+    expectProblem(await c.post(url, { onlyReturnExisting: true }, { nonce: "A".repeat(54), jwk: true }), 400, "badNonce");
+    expectProblem(await c.post(url, { onlyReturnExisting: true }, { jwk: true, tamper: true }), 400, "malformed");
+    expectProblem(
+      await c.post(url, { onlyReturnExisting: true }, { jwk: true, url: `${ACME_BASE}/acme/${interHex}/new-order` }),
+      403,
+      "unauthorized",
+    );
+    const stranger = await AcmeTestClient.create(app, dir);
+    stranger.kid = `${ACME_BASE}/acme/${interHex}/acct/doesnotexist`;
+    expectProblem(await stranger.post(`${ACME_BASE}/acme/${interHex}/new-order`, { identifiers: [] }), 400, "accountDoesNotExist");
+    const r = await app.inject({
+      method: "POST",
+      url: `/acme/${interHex}/new-account`,
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify(await c.jws(url, {}, { jwk: true })),
+    });
+    expectProblem(r, 415, "malformed");
+  });
+
+  async function account(): Promise<AcmeTestClient> {
+    const c = await AcmeTestClient.create(app, dir);
+    const r = await c.post(`${ACME_BASE}/acme/${interHex}/new-account`, { termsOfServiceAgreed: true });
+    expect(r.statusCode, r.body).toBe(201);
+    c.kid = r.headers.location as string;
+    return c;
+  }
+
+  it("newOrder: identifiers outside the policy are rejectedIdentifier with one subproblem each; finalize before ready is orderNotReady", async () => {
+    const c = await account();
+    const newOrder = `${ACME_BASE}/acme/${interHex}/new-order`;
+    const bad = expectProblem(
+      await c.post(newOrder, {
+        identifiers: [
+          { type: "dns", value: "denied.example.test" },
+          { type: "dns", value: "fine.example.test" },
+        ],
+      }),
+      400,
+      "rejectedIdentifier",
+    );
+    expect(bad.subproblems).toEqual([
+      expect.objectContaining({ type: NS + "rejectedIdentifier", identifier: { type: "dns", value: "denied.example.test" } }),
+    ]);
+    const o = await c.post(newOrder, {
+      identifiers: [
+        { type: "dns", value: "*.wild.example.test" },
+        { type: "ip", value: "127.0.0.1" },
+      ],
+    });
+    expect(o.statusCode, o.body).toBe(201);
+    const order = o.json<{ status: string; authorizations: string[]; finalize: string }>();
+    expect(order.status).toBe("pending");
+    const types = await Promise.all(
+      order.authorizations.map(async (u) => {
+        const a = (await c.post(u, "")).json<{ identifier: { value: string }; wildcard?: boolean; challenges: { type: string }[] }>();
+        return [a.identifier.value, a.wildcard ?? false, a.challenges.map((ch) => ch.type).sort()];
+      }),
+    );
+    expect(types.sort()).toEqual([
+      ["127.0.0.1", false, ["http-01", "tls-alpn-01"]],
+      ["wild.example.test", true, ["dns-01"]],
+    ]);
+    const csr = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.1"] });
+    expectProblem(await c.post(order.finalize, { csr: b64url(csr.pem) }), 403, "orderNotReady");
+  });
+
+  it("issues for real: http-01 validated against 127.0.0.1, bad CSR refused, worker signs, chain verifies, revoked by the account", async () => {
+    const c = await account();
+    const o = await c.post(`${ACME_BASE}/acme/${interHex}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
+    expect(o.statusCode, o.body).toBe(201);
+    const orderUrl = o.headers.location as string;
+    const order = o.json<{ authorizations: string[]; finalize: string }>();
+    const authz = (await c.post(order.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
+    const ch = authz.challenges.find((x) => x.type === "http-01")!;
+    const thumb = await (await import("jose")).calculateJwkThumbprint(c.keys.publicJwk, "sha256");
+    tokens.set(ch.token, `${ch.token}.${thumb}`);
+    const resp = await c.post(ch.url, {});
+    expect(resp.statusCode, resp.body).toBe(200);
+    expect(resp.headers.link).toContain(`<${order.authorizations[0]}>;rel="up"`);
+    // Wait on the order's progress (the validation runs in the background), with a hang guard.
+    const deadline = Date.now() + HANG_GUARD_MS;
+    let status = "pending";
+    while (status === "pending" && Date.now() < deadline) status = (await c.post(orderUrl, "")).json<{ status: string }>().status;
+    expect(status).toBe("ready");
+    const chal = (await c.post(ch.url, "")).json<{ status: string; validated?: string }>();
+    expect(chal.status).toBe("valid");
+    expect(chal.validated).toBeDefined();
+    // A CSR for another name is badCSR and leaves the order ready.
+    const wrongCsr = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.2"] });
+    expectProblem(await c.post(order.finalize, { csr: b64url(wrongCsr.pem) }), 400, "badCSR");
+    const csr = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.1"] });
+    const fin = await c.post(order.finalize, { csr: b64url(csr.pem) });
+    expect(fin.statusCode, fin.body).toBe(200);
+    expect(fin.json()).toMatchObject({ status: "processing" });
+    expect(fin.headers["retry-after"]).toBeDefined();
+    tsca(inst.t, ["worker", "--once"]);
+    const done = (await c.post(orderUrl, "")).json<{ status: string; certificate: string }>();
+    expect(done.status).toBe("valid");
+    const cert = await c.post(done.certificate, "");
+    expect(cert.statusCode).toBe(200);
+    expect(cert.headers["content-type"]).toMatch(/^application\/pem-certificate-chain/);
+    const blocks = pemBlocks(cert.body);
+    expect(blocks).toHaveLength(2);
+    const rootFile = scratch("root.pem", inst.pki.rootPem);
+    const interFile = scratch("inter.pem", blocks[1]!);
+    const leafFile = scratch("leaf.pem", blocks[0]!);
+    expect(ossl(["verify", "-CAfile", rootFile, "-untrusted", interFile, leafFile])).toContain("OK");
+    expect(ossl(["x509", "-noout", "-ext", "subjectAltName", "-in", leafFile])).toContain("IP Address:127.0.0.1");
+    // Revocation by the ordering account (§7.6), then already revoked.
+    const revokeUrl = `${ACME_BASE}/acme/${interHex}/revoke-cert`;
+    const stranger = await account();
+    expectProblem(await stranger.post(revokeUrl, { certificate: b64url(blocks[0]!) }), 403, "unauthorized");
+    expectProblem(await c.post(revokeUrl, { certificate: b64url(blocks[0]!), reason: 7 }), 400, "badRevocationReason");
+    const rev = await c.post(revokeUrl, { certificate: b64url(blocks[0]!), reason: 4 });
+    expect(rev.statusCode, rev.body).toBe(200);
+    const serial = opensslSerial(blocks[0]!);
+    expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", serial]))).toMatchObject({ status: "revoked" });
+    expectProblem(await c.post(revokeUrl, { certificate: b64url(blocks[0]!) }), 400, "alreadyRevoked");
+    // Revocation by the certificate's own key ("jwk" signed by the leaf key).
+    const o2 = await c.post(`${ACME_BASE}/acme/${interHex}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
+    const order2 = o2.json<{ authorizations: string[]; finalize: string }>();
+    const a2 = (await c.post(order2.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
+    const ch2 = a2.challenges.find((x) => x.type === "http-01")!;
+    tokens.set(ch2.token, `${ch2.token}.${thumb}`);
+    await c.post(ch2.url, {});
+    let s2 = "pending";
+    while (s2 === "pending" && Date.now() < deadline)
+      s2 = (await c.post(o2.headers.location as string, "")).json<{ status: string }>().status;
+    expect(s2).toBe("ready");
+    const csr2 = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.1"] });
+    expect((await c.post(order2.finalize, { csr: b64url(csr2.pem) })).statusCode).toBe(200);
+    tsca(inst.t, ["worker", "--once"]);
+    const done2 = (await c.post(o2.headers.location as string, "")).json<{ certificate: string }>();
+    const leaf2 = pemBlocks((await c.post(done2.certificate, "")).body)[0]!;
+    const keyPem = readFileSync(csr2.key, "utf8");
+    const certKeys = {
+      privateKey: await importPKCS8(createPrivateKey(keyPem).export({ format: "pem", type: "pkcs8" }) as string, "ES256"),
+      publicJwk: await exportJWK(createPublicKey(keyPem)),
+    };
+    const byKey = await AcmeTestClient.create(app, dir);
+    expectProblem(await byKey.post(revokeUrl, { certificate: b64url(leaf2) }, { jwk: true }), 403, "unauthorized");
+    const rev2 = await byKey.post(revokeUrl, { certificate: b64url(leaf2), reason: 1 }, { jwk: true, keys: certKeys });
+    expect(rev2.statusCode, rev2.body).toBe(200);
+    expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(leaf2)]))).toMatchObject({
+      status: "revoked",
+      revoked_reason: expect.stringMatching(/key_?compromise/i),
+    });
+  });
+});
