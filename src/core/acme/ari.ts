@@ -58,6 +58,10 @@ export function parseAriCertId(s: string): { keyIdentifier: Buffer; serial: Buff
   if (aki.length % 4 === 1 || serial.length % 4 === 1) throw malformed(s, "a part is not valid base64url.");
   const keyIdentifier = Buffer.from(aki, "base64url");
   const serialDer = Buffer.from(serial, "base64url");
+  // Unused low bits of the last character must be zero (RFC 4648 §3.5), so that one certificate has one
+  // id: servers compare certIDs as strings.
+  if (keyIdentifier.toString("base64url") !== aki || serialDer.toString("base64url") !== serial)
+    throw malformed(s, "a part is not in canonical base64url (unused bits set).");
   if (serialDer.length > 21) throw malformed(s, "the serial number is longer than 20 octets (RFC 5280 §4.1.2.2).");
   if (serialDer[0]! & 0x80) throw malformed(s, "the serial number is negative (its DER encoding needs a leading zero octet).");
   if (serialDer.length > 1 && serialDer[0] === 0 && !(serialDer[1]! & 0x80))

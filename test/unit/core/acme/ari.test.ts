@@ -127,6 +127,7 @@ describe("ARI certID (RFC 9773 §4.1)", () => {
     ["standard base64 characters", "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AI+lQyE"],
     ["an empty part", ".AIdlQyE"],
     ["a stray character (length 1 mod 4)", "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQ"],
+    ["unused bits set in the last character", "aYhba4dGQEHhs3uEe6CuLN4ByNR.AIdlQyE"],
     ["a negative serial", "aYhba4dGQEHhs3uEe6CuLN4ByNQ.h2VDIQ"],
     ["a serial with a needless zero octet", "aYhba4dGQEHhs3uEe6CuLN4ByNQ.ABI0"],
     ["a serial over 20 octets", `aYhba4dGQEHhs3uEe6CuLN4ByNQ.${Buffer.alloc(22, 1).toString("base64url")}`],
