@@ -12,10 +12,10 @@ import { createServer, type Server } from "node:http";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { exportJWK, importPKCS8 } from "jose";
+import { exportJWK, FlattenedSign, importPKCS8 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACME_BASE, AcmeTestClient, buildAcmeApp, eabJws, newKeys } from "../../helpers/acme-app.js";
-import { freePort, makeCsr, opensslSerial, pemBlocks } from "../../helpers/certs.js";
+import { freePort, makeCsr, opensslDates, opensslSerial, pemBlocks } from "../../helpers/certs.js";
 import { tsca } from "../../helpers/cli.js";
 import { BACKENDS } from "../../helpers/databases.js";
 import { ossl, scratch } from "../../helpers/oracles.js";
@@ -262,6 +262,43 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     const leafFile = scratch("leaf.pem", blocks[0]!);
     expect(ossl(["verify", "-CAfile", rootFile, "-untrusted", interFile, leafFile])).toContain("OK");
     expect(ossl(["x509", "-noout", "-ext", "subjectAltName", "-in", leafFile])).toContain("IP Address:127.0.0.1");
+    // RFC 9773: the certificate's ARI id from openssl (AKI keyIdentifier "." serial DER), its window, and replaces.
+    const aki = /keyid:([0-9A-F:]+)|\n\s+([0-9A-F:]+)\s*$/m.exec(
+      ossl(["x509", "-noout", "-ext", "authorityKeyIdentifier", "-in", leafFile]),
+    )!;
+    const akiHex = (aki[1] ?? aki[2]!).replace(/:/g, "");
+    let serialHex = opensslSerial(blocks[0]!).replace(/:/g, "");
+    if (serialHex.length % 2) serialHex = "0" + serialHex;
+    if (parseInt(serialHex.slice(0, 2), 16) & 0x80) serialHex = "00" + serialHex;
+    const certId = `${Buffer.from(akiHex, "hex").toString("base64url")}.${Buffer.from(serialHex, "hex").toString("base64url")}`;
+    const ari = await c.get(`${ACME_BASE}/acme/${interHex}/renewal-info/${certId}`);
+    expect(ari.statusCode, ari.body).toBe(200);
+    expect(Number(ari.headers["retry-after"])).toBeGreaterThan(0);
+    const win = ari.json<{ suggestedWindow: { start: string; end: string } }>().suggestedWindow;
+    const { notBefore, notAfter } = opensslDates(blocks[0]!);
+    expect(new Date(win.start).getTime()).toBeGreaterThan(notBefore.getTime());
+    expect(new Date(win.end).getTime()).toBeLessThan(notAfter.getTime());
+    expectProblem(await c.get(`${ACME_BASE}/acme/${interHex}/renewal-info/${Buffer.from("x").toString("base64url")}.AQ`), 404, "malformed");
+    const replacing = await c.post(`${ACME_BASE}/acme/${interHex}/new-order`, {
+      identifiers: [{ type: "ip", value: "127.0.0.1" }],
+      replaces: certId,
+    });
+    expect(replacing.statusCode, replacing.body).toBe(201);
+    expect(replacing.json()).toMatchObject({ replaces: certId });
+    expectProblem(
+      await c.post(`${ACME_BASE}/acme/${interHex}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }], replaces: certId }),
+      409,
+      "alreadyReplaced",
+    );
+    const strangerReplaces = await account();
+    expectProblem(
+      await strangerReplaces.post(`${ACME_BASE}/acme/${interHex}/new-order`, {
+        identifiers: [{ type: "ip", value: "127.0.0.1" }],
+        replaces: certId,
+      }),
+      400,
+      "malformed",
+    );
     // Revocation by the ordering account (§7.6), then already revoked.
     const revokeUrl = `${ACME_BASE}/acme/${interHex}/revoke-cert`;
     const stranger = await account();
@@ -272,6 +309,9 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     const serial = opensslSerial(blocks[0]!);
     expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", serial]))).toMatchObject({ status: "revoked" });
     expectProblem(await c.post(revokeUrl, { certificate: b64url(blocks[0]!) }), 400, "alreadyRevoked");
+    // A revoked certificate's renewal window lies in the past: renew now.
+    const revokedWin = (await c.get(`${ACME_BASE}/acme/${interHex}/renewal-info/${certId}`)).json<{ suggestedWindow: { end: string } }>();
+    expect(new Date(revokedWin.suggestedWindow.end).getTime()).toBeLessThan(Date.now());
     // Revocation by the certificate's own key ("jwk" signed by the leaf key).
     const o2 = await c.post(`${ACME_BASE}/acme/${interHex}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
     const order2 = o2.json<{ authorizations: string[]; finalize: string }>();
@@ -301,5 +341,47 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
       status: "revoked",
       revoked_reason: expect.stringMatching(/key_?compromise/i),
     });
+  });
+
+  it("key change, the orders list, authorization and account deactivation", async () => {
+    const c = await account();
+    const root = `${ACME_BASE}/acme/${interHex}`;
+    const o = await c.post(`${root}/new-order`, { identifiers: [{ type: "dns", value: "kc.example.test" }] });
+    expect(o.statusCode, o.body).toBe(201);
+    const orderUrl = o.headers.location as string;
+    const list = await c.post(`${c.kid}/orders`, "");
+    expect(list.statusCode, list.body).toBe(200);
+    expect(list.json()).toEqual({ orders: [orderUrl] });
+    // §7.3.5: the inner JWS is signed by the new key, payload {account, oldKey}.
+    const next = await newKeys();
+    const innerJws = await new FlattenedSign(new TextEncoder().encode(JSON.stringify({ account: c.kid, oldKey: c.keys.publicJwk })))
+      .setProtectedHeader({ alg: "ES256", jwk: next.publicJwk, url: `${root}/key-change` })
+      .sign(next.privateKey);
+    const wrongOld = await new FlattenedSign(new TextEncoder().encode(JSON.stringify({ account: c.kid, oldKey: next.publicJwk })))
+      .setProtectedHeader({ alg: "ES256", jwk: next.publicJwk, url: `${root}/key-change` })
+      .sign(next.privateKey);
+    expectProblem(await c.post(`${root}/key-change`, wrongOld), 400, "malformed");
+    const kc = await c.post(`${root}/key-change`, innerJws);
+    expect(kc.statusCode, kc.body).toBe(200);
+    const old = c.keys;
+    c.keys = next;
+    expect((await c.post(c.kid!, "")).statusCode).toBe(200);
+    c.keys = old;
+    expectProblem(await c.post(c.kid!, ""), 400, "malformed");
+    c.keys = next;
+    // §7.5.2: deactivating an authorization makes the order invalid.
+    const authzUrl = o.json<{ authorizations: string[] }>().authorizations[0]!;
+    const deact = await c.post(authzUrl, { status: "deactivated" });
+    expect(deact.statusCode, deact.body).toBe(200);
+    expect(deact.json()).toMatchObject({ status: "deactivated" });
+    expect((await c.post(orderUrl, "")).json()).toMatchObject({ status: "invalid" });
+    // §7.3.6: a deactivated account can do nothing more.
+    const gone = await c.post(c.kid!, { status: "deactivated" });
+    expect(gone.statusCode, gone.body).toBe(200);
+    expect(gone.json()).toMatchObject({ status: "deactivated" });
+    expectProblem(await c.post(`${root}/new-order`, { identifiers: [{ type: "dns", value: "x.example.test" }] }), 403, "unauthorized");
+    const audit = tsca(inst.t, ["audit", "--json"]);
+    expect(audit).toContain("account.key_change");
+    expect(audit).toContain("account.deactivate");
   });
 });
