@@ -38,6 +38,7 @@ export function acmeDeps(
     },
     externalUrl: settings.externalUrl,
     defaultCa: settings.defaultCa,
+    purgeIntervalMs: 10 * 60 * 1000,
   };
 }
 

@@ -44,6 +44,8 @@ export interface AcmeWebDeps extends AcmeDeps {
   externalUrl?: string | undefined;
   /** TSCA_DEFAULT_CA (name or serial) for /acme/directory. */
   defaultCa?: string | undefined;
+  /** How often used nonces and long-expired orders are purged (AcmeRepository.purgeExpired); 0: never. */
+  purgeIntervalMs?: number;
 }
 
 type Params = { ca?: string; id?: string; certId?: string };
@@ -83,6 +85,15 @@ function fromFramework(err: unknown): AcmeProblem | undefined {
 }
 
 export async function acmePlugin(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
+  // Used nonces are only needed until they would be refused anyway (one hour); every host purges, the
+  // deletes are idempotent.
+  if (deps.purgeIntervalMs) {
+    const timer = setInterval(() => {
+      deps.acme.purgeExpired(deps.clock.now()).catch((err: unknown) => app.log.warn({ err }, "ACME purge failed"));
+    }, deps.purgeIntervalMs);
+    timer.unref();
+    app.addHook("onClose", async () => clearInterval(timer));
+  }
   await app.register(async (scope) => routes(scope, deps), { prefix: ACME_PREFIX });
 }
 
