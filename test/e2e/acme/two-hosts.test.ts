@@ -68,6 +68,13 @@ describe.each(BACKENDS)("ACME on two hosts (%s)", (backend) => {
     expect(replay.json()).toMatchObject({ type: "urn:ietf:params:acme:error:badNonce" });
     a.kid = made.headers.location as string;
     expect((await a.post(a.kid, "")).json()).toMatchObject({ status: "valid" });
+    // One key registered on both hosts at once: one account (§7.3.1), 201 on one host, 200 on the other.
+    const c = await AcmeTestClient.create(hostA, `${root}/directory`);
+    const d = await AcmeTestClient.create(hostB, `${root}/directory`);
+    d.keys = c.keys;
+    const [rc, rd] = await Promise.all([c.post(`${root}/new-account`, {}), d.post(`${root}/new-account`, {})]);
+    expect([rc.statusCode, rd.statusCode].sort()).toEqual([200, 201]);
+    expect(rc.headers.location).toBe(rd.headers.location);
   });
 
   it("the same challenge answered on both hosts at once is validated once; finalize on both at once queues one request", async () => {

@@ -76,10 +76,15 @@ export async function newAccount(deps: AcmeDeps, r: AcmeRequest, jwk: PublicJwk,
       );
       return true;
     })
-    .catch((e: unknown) => {
+    .catch(async (e: unknown) => {
       if (e === EAB_USED || (e as { cause?: unknown }).cause === EAB_USED) return false;
+      // The same key registered at once on two hosts: the unique thumbprint lets one insert win (§7.3.1
+      // then answers the other with that account).
+      const winner = await deps.acme.findAccountByThumbprint(r.ca.serial, thumbprint);
+      if (winner) return winner;
       throw e;
     });
+  if (typeof bound === "object") return { account: bound, created: false };
   if (!bound) throw new AcmeProblem("unauthorized", "The external account key was used for another account already.");
   return { account, created: true };
 }
