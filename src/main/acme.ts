@@ -6,6 +6,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Settings } from "../config/settings.js";
+import { createChallengeValidator } from "../adapters/acme/validator.js";
 import { acmePlugin, type AcmeWebDeps } from "../adapters/web/acme/plugin.js";
 import type { ChallengeValidator } from "../core/ports/acme-validator.js";
 import { Profiles } from "../core/issuance/profiles.js";
@@ -41,6 +42,17 @@ export function acmeDeps(
     purgeIntervalMs: 10 * 60 * 1000,
   };
 }
+
+/** The challenge validator `tsca serve` uses, from the TSCA_ACME_* settings. */
+export const challengeValidator = (settings: Settings): ChallengeValidator =>
+  createChallengeValidator({
+    http01Port: settings.acmeHttp01Port,
+    tlsAlpn01Port: settings.acmeTlsAlpn01Port,
+    dnsResolver: settings.acmeDnsResolver,
+    allowLoopback: settings.acmeAllowLoopback,
+    denyNetworks: settings.acmeDenyNetworks,
+    timeoutMs: settings.acmeValidationTimeout,
+  });
 
 /** The ACME server as a plugin for buildApp's `plugins`. */
 export const acmeSurface =

@@ -48,6 +48,7 @@ import { OcspIssuers } from "../core/revocation/ocsp-issuers.js";
 import { runServeWorker } from "./serve-worker.js";
 import { databasePorts, realClock } from "./composition.js";
 import { apiDeps, apiSurface } from "./api.js";
+import { acmeDeps, acmeSurface, challengeValidator } from "./acme.js";
 import { adminDeps, adminSurface } from "./admin.js";
 import { SigningRequestWaiter } from "./request-waiter.js";
 import { DEFAULT_RESPONDER_OPTIONS, OcspResponder } from "../core/revocation/ocsp-responder.js";
@@ -302,6 +303,8 @@ async function runServer(options: ServeOptions, logger: Logger): Promise<void> {
       plugins: [
         (a) => crlRoutes(a, { crls, cas, generation: () => crlGeneration }),
         apiSurface(apiDeps(ports, settings, waiter, submitted)),
+        // ACME (RFC 8555) under /acme/: no CA key either; finalize queues a signing request (issue 11).
+        acmeSurface(acmeDeps(ports, settings, challengeValidator(settings), submitted, logger)),
         // The web admin (issue 9) under /admin/: sessions in the database, no CA key, no CA_DIR.
         adminSurface(adminDeps(ports, settings, realClock, submitted)),
         // /metrics on the public port only behind a bearer token (settings.metricsToken).

@@ -9,27 +9,12 @@ import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 
 import { exportJWK, FlattenedSign, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import { pino } from "pino";
 import { buildApp } from "../../src/adapters/web/app.js";
-import { loadSettings, type Settings } from "../../src/config/settings.js";
-import type { ChallengeValidator } from "../../src/core/ports/acme-validator.js";
-import { acmeDeps, acmeSurface } from "../../src/main/acme.js";
+import { loadSettings } from "../../src/config/settings.js";
+import { acmeDeps, acmeSurface, challengeValidator } from "../../src/main/acme.js";
 import { databasePorts } from "../../src/main/composition.js";
 import type { PkiInstallation } from "./use-case-context.js";
 
 export const ACME_BASE = "https://acme.test";
-
-/** The real validator of src/adapters/acme, made from the settings as `tsca serve` makes it. */
-export async function realValidator(settings: Settings): Promise<ChallengeValidator> {
-  const path = "../../src/adapters/acme/validator.js";
-  const mod = (await import(path)) as { createChallengeValidator(o: Record<string, unknown>): ChallengeValidator };
-  return mod.createChallengeValidator({
-    http01Port: settings.acmeHttp01Port,
-    tlsAlpn01Port: settings.acmeTlsAlpn01Port,
-    dnsResolver: settings.acmeDnsResolver,
-    allowLoopback: settings.acmeAllowLoopback,
-    denyNetworks: settings.acmeDenyNetworks,
-    timeoutMs: settings.acmeValidationTimeout,
-  });
-}
 
 export async function buildAcmeApp(
   inst: Pick<PkiInstallation, "t" | "db">,
@@ -47,15 +32,12 @@ export async function buildAcmeApp(
       },
     },
   );
-  // Loaded when a challenge is first answered, so the protocol tests that need no validation run on their own.
-  let validator: Promise<ChallengeValidator> | undefined;
-  const lazy: ChallengeValidator = { validate: async (v) => (await (validator ??= realValidator(settings))).validate(v) };
   return buildApp({
     logger: logger as unknown as FastifyBaseLogger,
     accessLog: false,
     limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, idleTimeoutMs: 65_000, maxConnections: 100 },
     health: () => ({ ok: true, detail: {} }),
-    plugins: [acmeSurface(acmeDeps(ports, settings, lazy, undefined, logger as unknown as FastifyBaseLogger))],
+    plugins: [acmeSurface(acmeDeps(ports, settings, challengeValidator(settings), undefined, logger as unknown as FastifyBaseLogger))],
   } as Parameters<typeof buildApp>[0]);
 }
 

@@ -95,6 +95,12 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     expect(get.statusCode).toBe(204);
     expect(get.headers["replay-nonce"]).not.toBe(head.headers["replay-nonce"]);
     expectProblem(await app.inject({ method: "GET", url: "/acme/ABCDEF/directory" }), 404, "malformed");
+    // The CA is judged before the body: an unknown CA is 404 whatever the content type.
+    expectProblem(
+      await app.inject({ method: "POST", url: "/acme/ABCDEF/new-order", headers: { "content-type": "text/plain" }, payload: "x" }),
+      404,
+      "malformed",
+    );
     expectProblem(await app.inject({ method: "GET", url: `/acme/${interHex}/nothing-here` }), 404, "malformed");
     expectProblem(await app.inject({ method: "GET", url: `/acme/${interHex}/new-order` }), 405, "malformed");
     // The default CA: the ACME-enabled CA that expires last.

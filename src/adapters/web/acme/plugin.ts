@@ -135,6 +135,13 @@ async function routes(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
     return r;
   }
 
+  // The CA first: a URL of a CA that does not serve ACME is 404 before its body is judged (type, size).
+  app.addHook("onRequest", async (request) => {
+    if (!request.is404) await acmeRequest(request);
+  });
+  const requestOf = (request: FastifyRequest): Promise<AcmeRequest> =>
+    Promise.resolve((request as { acme?: AcmeRequest }).acme ?? acmeRequest(request));
+
   /** The headers every ACME response carries (§6.5, §7.1). */
   async function common(reply: FastifyReply, r: AcmeRequest | undefined): Promise<void> {
     reply.header("cache-control", "no-store");
@@ -176,7 +183,7 @@ async function routes(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
 
   // Directory (§7.1.1).
   const directory = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const r = await acmeRequest(request);
+    const r = await requestOf(request);
     const ca = r.ca;
     return json(reply, r, 200, {
       newNonce: r.urls.newNonce,
@@ -198,7 +205,7 @@ async function routes(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
 
   // new-nonce (§7.2): HEAD 200, GET 204.
   const nonce = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const r = await acmeRequest(request);
+    const r = await requestOf(request);
     await common(reply, r);
     return reply.code(request.method === "HEAD" ? 200 : 204).send();
   };
@@ -207,7 +214,7 @@ async function routes(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
 
   // renewal-info (RFC 9773 §4): unauthenticated GET.
   app.get("/:ca/renewal-info/:certId", async (request, reply) => {
-    const r = await acmeRequest(request);
+    const r = await requestOf(request);
     const w = await renewalInfo(deps, r, (request.params as Params).certId!);
     reply.header("retry-after", String(ARI_RETRY_AFTER));
     return json(reply, r, 200, { suggestedWindow: { start: w.start.toISOString(), end: w.end.toISOString() } });
@@ -215,9 +222,8 @@ async function routes(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
 
   /** A POST route, plus GET answering 405 (§6.3: resources are read with POST-as-GET). */
   const post = (path: string, handler: (request: FastifyRequest, reply: FastifyReply, r: AcmeRequest) => Promise<FastifyReply>): void => {
-    app.post(path, async (request, reply) => handler(request, reply, await acmeRequest(request)));
+    app.post(path, async (request, reply) => handler(request, reply, await requestOf(request)));
     app.get(path, async (request, reply) => {
-      await acmeRequest(request);
       reply.header("allow", "POST");
       throw new AcmeProblem("malformed", "This resource is read with POST-as-GET (RFC 8555 §6.3), not GET.", { status: 405 });
     });
