@@ -77,17 +77,16 @@ function startProcess(cmd, args, env, ready) {
     let out = "";
     const onData = (d) => {
       out += d.toString();
+      if (started) return void (out = out.slice(-20_000));
       for (const line of out.split("\n")) {
         const v = ready(line);
         if (v !== undefined) {
-          proc.stdout.off("data", onData);
-          proc.stderr.off("data", onData);
-          proc.stdout.resume();
-          proc.stderr.resume();
-          return resolve({ proc, value: v });
+          started = true;
+          return resolve({ proc, value: v, output: () => out });
         }
       }
     };
+    let started = false;
     proc.stdout.on("data", onData);
     proc.stderr.on("data", onData);
     proc.once("exit", (code) => reject(new Error(`${cmd} exited ${code} before it was ready: ${out}`)));
@@ -144,10 +143,10 @@ async function startPebble(dnsAddress, http01Port) {
     }),
   );
   const env = { ...process.env, PEBBLE_VA_NOSLEEP: "1", PEBBLE_WFE_NONCEREJECT: "0", PEBBLE_AUTHZREUSE: "0" };
-  const { proc } = await startProcess("pebble", ["-config", config, "-dnsserver", dnsAddress], env, (l) =>
+  const { proc, output } = await startProcess("pebble", ["-config", config, "-dnsserver", dnsAddress], env, (l) =>
     l.includes(`Listening on: 127.0.0.1:${port}`) ? true : undefined,
   );
-  return { name: "pebble", directory: `https://127.0.0.1:${port}/dir`, ca: readFileSync(root, "utf8"), stop: () => stop(proc) };
+  return { name: "pebble", directory: `https://127.0.0.1:${port}/dir`, ca: readFileSync(root, "utf8"), output, stop: () => stop(proc) };
 }
 
 async function startTsca(dnsAddress, http01Port) {
@@ -194,7 +193,11 @@ async function startTsca(dnsAddress, http01Port) {
     "--tls-key",
     tlsKey,
   ];
-  const { proc, value: tlsPort } = await startProcess(process.execPath, args, { ...env }, (l) => {
+  const {
+    proc,
+    value: tlsPort,
+    output,
+  } = await startProcess(process.execPath, args, { ...env }, (l) => {
     try {
       const o = JSON.parse(l);
       return o.msg === "listening" && o.tlsPort ? o.tlsPort : undefined;
@@ -206,6 +209,7 @@ async function startTsca(dnsAddress, http01Port) {
     name: "tsca",
     directory: `https://127.0.0.1:${tlsPort}/acme/${serial.replace(/:/g, "")}/directory`,
     ca: root,
+    output,
     stop: () => stop(proc),
   };
 }
@@ -250,6 +254,11 @@ try {
     const server = name === "pebble" ? await startPebble(dns.address, http01.port) : await startTsca(dns.address, http01.port);
     try {
       results[name] = await measure(server, http01);
+    } catch (e) {
+      // The server's last output explains a failed order better than the client's problem document.
+      await server.stop();
+      console.error(`${name} output (tail):\n${server.output().slice(-4000)}`);
+      throw e;
     } finally {
       await server.stop();
     }
