@@ -13,8 +13,8 @@
  *   setCaa(name, records)    CAA records: { tag, value, critical? } (critical sets flag 128)
  *   setFailure(name, mode)   "servfail": answer SERVFAIL for every type at name; "silent": never answer
  *                            (a timeout for the client); undefined: answer normally again
- *   queries                  every question received, in order: { name, type } (name lower case,
- *                            type as "A", "AAAA", "TXT", "CAA", or the number)
+ *   queries                  every question received, in order: { name, type, transport } (name lower
+ *                            case, type as "A", "AAAA", "TXT", "CAA", or the number; "udp" or "tcp")
  *   close()                  stop listening and drop open TCP connections
  * Names are case-insensitive and a trailing dot is optional. Any other name or type gets NOERROR with no
  * answers (NODATA — the server pretends every name exists, which clients treat like "no record").
@@ -29,6 +29,12 @@ export interface CaaRecordSpec {
   critical?: boolean;
 }
 
+export interface DnsQuery {
+  name: string;
+  type: string;
+  transport: "udp" | "tcp";
+}
+
 export interface DnsServer {
   port: number;
   /** "127.0.0.1:PORT", for Resolver.setServers, TSCA_ACME_DNS_RESOLVER and client flags. */
@@ -38,7 +44,7 @@ export interface DnsServer {
   clearTxt(name: string): void;
   setCaa(name: string, records: readonly CaaRecordSpec[]): void;
   setFailure(name: string, mode: "servfail" | "silent" | undefined): void;
-  readonly queries: { name: string; type: string }[];
+  readonly queries: DnsQuery[];
   close(): Promise<void>;
 }
 
@@ -63,37 +69,40 @@ export async function startDnsServer(): Promise<DnsServer> {
   const txt = new Map<string, string[]>();
   const caa = new Map<string, CaaRecordSpec[]>();
   const failures = new Map<string, "servfail" | "silent">();
-  const queries: { name: string; type: string }[] = [];
+  const queries: DnsQuery[] = [];
 
-  const handle = (request: DnsPacket, send: (response: DnsPacket) => Promise<Buffer>): void => {
-    const response = Packet.createResponseFromRequest(request);
-    const [q] = request.questions;
-    if (!q) return void send(response);
-    const name = norm(q.name);
-    queries.push({ name, type: TYPE_NAMES.get(q.type) ?? String(q.type) });
-    const failure = failures.get(name);
-    if (failure === "silent") return;
-    if (failure === "servfail") {
-      response.header.rcode = RCODE_SERVFAIL;
-      return void send(response);
-    }
-    const base = { name: q.name, class: Packet.CLASS.IN, ttl: 0 };
-    const add = (r: Record<string, unknown>): void =>
-      void response.answers.push({ ...base, ...r } as unknown as DnsPacket["answers"][number]);
-    if (q.type === Packet.TYPE.A) for (const address of a.get(name) ?? []) add({ type: Packet.TYPE.A, address });
-    if (q.type === Packet.TYPE.AAAA) for (const address of aaaa.get(name) ?? []) add({ type: Packet.TYPE.AAAA, address });
-    if (q.type === Packet.TYPE.TXT) for (const value of txt.get(name) ?? []) add({ type: Packet.TYPE.TXT, data: characterStrings(value) });
-    if (q.type === Packet.TYPE.CAA)
-      for (const r of caa.get(name) ?? []) add({ type: Packet.TYPE.CAA, flags: r.critical ? 128 : 0, tag: r.tag, value: r.value });
-    void send(response);
-  };
+  const handle =
+    (transport: DnsQuery["transport"]) =>
+    (request: DnsPacket, send: (response: DnsPacket) => Promise<Buffer>): void => {
+      const response = Packet.createResponseFromRequest(request);
+      const [q] = request.questions;
+      if (!q) return void send(response);
+      const name = norm(q.name);
+      queries.push({ name, type: TYPE_NAMES.get(q.type) ?? String(q.type), transport });
+      const failure = failures.get(name);
+      if (failure === "silent") return;
+      if (failure === "servfail") {
+        response.header.rcode = RCODE_SERVFAIL;
+        return void send(response);
+      }
+      const base = { name: q.name, class: Packet.CLASS.IN, ttl: 0 };
+      const add = (r: Record<string, unknown>): void =>
+        void response.answers.push({ ...base, ...r } as unknown as DnsPacket["answers"][number]);
+      if (q.type === Packet.TYPE.A) for (const address of a.get(name) ?? []) add({ type: Packet.TYPE.A, address });
+      if (q.type === Packet.TYPE.AAAA) for (const address of aaaa.get(name) ?? []) add({ type: Packet.TYPE.AAAA, address });
+      if (q.type === Packet.TYPE.TXT)
+        for (const value of txt.get(name) ?? []) add({ type: Packet.TYPE.TXT, data: characterStrings(value) });
+      if (q.type === Packet.TYPE.CAA)
+        for (const r of caa.get(name) ?? []) add({ type: Packet.TYPE.CAA, flags: r.critical ? 128 : 0, tag: r.tag, value: r.value });
+      void send(response);
+    };
 
   // UDP first on port 0, then TCP on the same port; if that port is taken for TCP, start over.
   for (let attempt = 0; ; attempt++) {
-    const udp = dns2.createUDPServer(handle as never);
+    const udp = dns2.createUDPServer(handle("udp") as never);
     await udp.listen(0, "127.0.0.1");
     const port = udp.address().port;
-    const tcp = dns2.createTCPServer(handle as never);
+    const tcp = dns2.createTCPServer(handle("tcp") as never);
     const sockets = new Set<Socket>();
     tcp.on("connection", (s: Socket) => {
       sockets.add(s);
