@@ -163,6 +163,18 @@ afterAll(async () => {
   ]);
 });
 
+describe("settings", () => {
+  it("refuses a DNS resolver given as a name, at start-up", () => {
+    expect(() => validator({ dnsResolver: "dns.example.test:53" })).toThrow(
+      expect.objectContaining({
+        code: "ERR_CONFIG",
+        message: expect.stringMatching(/TSCA_ACME_DNS_RESOLVER.*must be an IP address and port/),
+      }),
+    );
+    expect(() => validator({ dnsResolver: "[::1]:53" })).not.toThrow();
+  });
+});
+
 describe("http-01 (RFC 8555 §8.3)", () => {
   it("is valid when the body is the key authorization (trailing whitespace ignored), sent with the name in Host", async () => {
     const v = httpTarget((c) => `${c.keyAuthorization}\r\n \n`);

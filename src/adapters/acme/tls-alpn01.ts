@@ -32,6 +32,7 @@ interface Handshake {
 
 function handshake(address: string, port: number, servername: string, signal: AbortSignal): Promise<Handshake> {
   return new Promise<Handshake>((resolve, reject) => {
+    if (signal.aborted) return reject(new Error("aborted"));
     const socket = tls.connect({
       host: address,
       port,

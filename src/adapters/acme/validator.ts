@@ -15,6 +15,7 @@
  *                anything but dns-01 for a wildcard, RFC 8555 §7.1.3); the ACME core never offers those.
  */
 import { isIP } from "node:net";
+import { TscaError } from "../../core/errors.js";
 import type { ChallengeValidation, ChallengeValidator, ValidationResult } from "../../core/ports/acme-validator.js";
 import { createAddressPolicy } from "./address-policy.js";
 import { checkCaa } from "./caa.js";
@@ -52,7 +53,10 @@ export function createChallengeValidator(opts: ChallengeValidatorOptions): Chall
     // Fail at start-up, not at the first challenge, when the resolver is not an address (setServers needs one).
     const host = opts.dnsResolver.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
     if (!isIP(host))
-      throw new RangeError(`TSCA_ACME_DNS_RESOLVER must be an IP address and port, not ${JSON.stringify(opts.dnsResolver)}.`);
+      throw new TscaError(
+        "ERR_CONFIG",
+        `Invalid setting acmeDnsResolver (TSCA_ACME_DNS_RESOLVER): ${JSON.stringify(opts.dnsResolver)} must be an IP address and port, not a name.`,
+      );
   }
   return {
     async validate(v): Promise<ValidationResult> {
