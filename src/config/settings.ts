@@ -52,7 +52,7 @@
  * | TSCA_EXTERNAL_URL             | externalUrl           | unset: ACME URLs from the request's scheme and Host (http(s)://host[:port][/path], no query) |
  * | TSCA_ACME_HTTP01_PORT         | acmeHttp01Port        | 80 (port the validator connects to for http-01) |
  * | TSCA_ACME_TLSALPN01_PORT      | acmeTlsAlpn01Port     | 443 (port the validator connects to for tls-alpn-01) |
- * | TSCA_ACME_DNS_RESOLVER        | acmeDnsResolver       | unset: the system's resolvers (host:port of the DNS server for A/AAAA/TXT/CAA) |
+ * | TSCA_ACME_DNS_RESOLVER        | acmeDnsResolver       | unset: the system's resolvers (address:port of the DNS server for A/AAAA/TXT/CAA) |
  * | TSCA_ACME_ALLOW_LOOPBACK      | acmeAllowLoopback     | 0 (1: the validator may connect to loopback addresses) |
  * | TSCA_ACME_DENY_NETWORKS       | acmeDenyNetworks      | unset (addresses or CIDRs the validator never connects to, beyond the built-in ones) |
  * | TSCA_ACME_ORDER_VALIDITY      | acmeOrderValidity     | 86400 (seconds an order and its authorizations stay usable) |
@@ -328,12 +328,14 @@ function flagValue(v: unknown, setting: string, source: string): boolean {
   throw configError(setting, source, `"${String(v)}" is not 1 or 0.`);
 }
 
-/** host:port of a DNS server; an IPv6 address in brackets ([::1]:53). */
+/** address:port of a DNS server; an IPv6 address in brackets ([::1]:53). */
 function dnsResolverValue(v: unknown, setting: string, source: string): string {
   const t = String(v).trim();
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(t);
   const port = Number(m?.[3]);
-  if (!m || port < 1 || port > 65_535) throw configError(setting, source, `"${t}" is not host:port (for IPv6: [address]:port).`);
+  // node:dns setServers takes addresses only: a name here could never be used.
+  if (!m || port < 1 || port > 65_535 || isIP(m[1] ?? m[2] ?? "") === 0)
+    throw configError(setting, source, `"${t}" is not address:port (an IP address; for IPv6: [address]:port).`);
   return t;
 }
 

@@ -23,8 +23,8 @@ export interface ChallengeValidation {
 }
 
 /**
- * ok, or the problem to store on the challenge: connection, dns, tls, incorrectResponse, unauthorized
- * (address refused by policy), caa (§6.7). The detail says what was reached and what was wrong, in one
+ * ok, or the problem to store on the challenge: connection (also an address the server's policy refuses:
+ * the client may well control the name), dns, tls, incorrectResponse, caa (§6.7). The detail says what was reached and what was wrong, in one
  * sentence, never more than the client could see itself.
  */
 export type ValidationResult = { ok: true } | { ok: false; problem: AcmeProblemJson };
