@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { exportJWK, FlattenedSign, importPKCS8 } from "jose";
+import { calculateJwkThumbprint, exportJWK, FlattenedSign, importPKCS8 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACME_BASE, AcmeTestClient, buildAcmeApp, eabJws, newKeys } from "../../helpers/acme-app.js";
 import { freePort, makeCsr, opensslDates, opensslSerial, pemBlocks } from "../../helpers/certs.js";
@@ -52,6 +52,18 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     const t = inst.t;
     tsca(t, ["edit_ca", "Inter", "--acme-enable", "--tos", "https://example.test/tos", "--acme-deny", "denied.example.test"]);
     tsca(t, ["init_ca", "--key-type", "EC", "--parent", "Root", "--acme-enable", "--acme-eab-required", "Eab", "/CN=eab.example.test"]);
+    tsca(t, [
+      "init_ca",
+      "--key-type",
+      "EC",
+      "--parent",
+      "Root",
+      "--acme-enable",
+      "--name-constraint",
+      "permitted,DNS:inside.test",
+      "Narrow",
+      "/CN=narrow",
+    ]);
     interHex = inst.pki.inter.replace(/:/g, "").toUpperCase();
     eabHex = (JSON.parse(tsca(t, ["view_ca", "--output-format", "json", "Eab"])) as { serial: string }).serial.replace(/:/g, "");
     const port = await freePort();
@@ -234,7 +246,7 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     const order = o.json<{ authorizations: string[]; finalize: string }>();
     const authz = (await c.post(order.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
     const ch = authz.challenges.find((x) => x.type === "http-01")!;
-    const thumb = await (await import("jose")).calculateJwkThumbprint(c.keys.publicJwk, "sha256");
+    const thumb = await calculateJwkThumbprint(c.keys.publicJwk, "sha256");
     tokens.set(ch.token, `${ch.token}.${thumb}`);
     const resp = await c.post(ch.url, {});
     expect(resp.statusCode, resp.body).toBe(200);
@@ -389,5 +401,61 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     const audit = tsca(inst.t, ["audit", "--json"]);
     expect(audit).toContain("account.key_change");
     expect(audit).toContain("account.deactivate");
+  });
+
+  it("newOrder outside the CA's name constraints is rejectedIdentifier naming the identifier", async () => {
+    const narrowHex = (JSON.parse(tsca(inst.t, ["view_ca", "--output-format", "json", "Narrow"])) as { serial: string }).serial.replace(
+      /:/g,
+      "",
+    );
+    const root = `${ACME_BASE}/acme/${narrowHex}`;
+    const c = await AcmeTestClient.create(app, `${root}/directory`);
+    const made = await c.post(`${root}/new-account`, {});
+    expect(made.statusCode, made.body).toBe(201);
+    c.kid = made.headers.location as string;
+    const bad = expectProblem(
+      await c.post(`${root}/new-order`, {
+        identifiers: [
+          { type: "dns", value: "www.inside.test" },
+          { type: "dns", value: "outside.test" },
+        ],
+      }),
+      400,
+      "rejectedIdentifier",
+    );
+    expect(bad.subproblems).toEqual([expect.objectContaining({ identifier: { type: "dns", value: "outside.test" } })]);
+    expect((await c.post(`${root}/new-order`, { identifiers: [{ type: "dns", value: "www.inside.test" }] })).statusCode).toBe(201);
+  });
+
+  it("revocation by another account that holds valid authorizations for every identifier (§7.6)", async () => {
+    const root = `${ACME_BASE}/acme/${interHex}`;
+    const validate = async (c: AcmeTestClient): Promise<{ orderUrl: string; finalize: string }> => {
+      const o = await c.post(`${root}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
+      expect(o.statusCode, o.body).toBe(201);
+      const order = o.json<{ authorizations: string[]; finalize: string }>();
+      const a = (await c.post(order.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
+      const ch = a.challenges.find((x) => x.type === "http-01")!;
+      tokens.set(ch.token, `${ch.token}.${await calculateJwkThumbprint(c.keys.publicJwk, "sha256")}`);
+      await c.post(ch.url, {});
+      const deadline = Date.now() + HANG_GUARD_MS;
+      let status = "pending";
+      while (status === "pending" && Date.now() < deadline)
+        status = (await c.post(o.headers.location as string, "")).json<{ status: string }>().status;
+      expect(status).toBe("ready");
+      return { orderUrl: o.headers.location as string, finalize: order.finalize };
+    };
+    const owner = await account();
+    const { orderUrl, finalize } = await validate(owner);
+    const csr = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.1"] });
+    expect((await owner.post(finalize, { csr: b64url(csr.pem) })).statusCode).toBe(200);
+    tsca(inst.t, ["worker", "--once"]);
+    const done = (await owner.post(orderUrl, "")).json<{ status: string; certificate: string }>();
+    expect(done.status).toBe("valid");
+    const leaf = pemBlocks((await owner.post(done.certificate, "")).body)[0]!;
+    const holder = await account();
+    await validate(holder);
+    const rev = await holder.post(`${root}/revoke-cert`, { certificate: b64url(leaf), reason: 5 });
+    expect(rev.statusCode, rev.body).toBe(200);
+    expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(leaf)]))).toMatchObject({ status: "revoked" });
   });
 });
