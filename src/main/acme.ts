@@ -31,6 +31,8 @@ export function acmeDeps(
     clock: realClock,
     random: realRandom,
     orderValiditySeconds: settings.acmeOrderValidity,
+    // Well past one validation's own bound (TSCA_ACME_VALIDATION_TIMEOUT).
+    staleValidationMs: 2 * settings.acmeValidationTimeout + 60_000,
     ...(submitted ? { submitted } : {}),
     // A validation outlives its request (RFC 8555 §7.5.1); a challenge whose host stops mid-way stays
     // processing and is found by AcmeRepository.staleValidations.

@@ -458,4 +458,24 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     expect(rev.statusCode, rev.body).toBe(200);
     expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(leaf)]))).toMatchObject({ status: "revoked" });
   });
+
+  it("a challenge left processing by a host that stopped is validated again when the client retries", async () => {
+    const c = await account();
+    const o = await c.post(`${ACME_BASE}/acme/${interHex}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
+    const order = o.json<{ authorizations: string[] }>();
+    const a = (await c.post(order.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
+    const ch = a.challenges.find((x) => x.type === "http-01")!;
+    tokens.set(ch.token, `${ch.token}.${await calculateJwkThumbprint(c.keys.publicJwk, "sha256")}`);
+    // What a host leaves behind when it stops after pending → processing: no validation will finish it.
+    const id = ch.url.split("/").pop()!;
+    expect(await inst.deps.acme.updateChallenge(id, ["pending"], { status: "processing" }, new Date(Date.now() - 3_600_000))).toBe(true);
+    expect((await c.post(ch.url, "")).json()).toMatchObject({ status: "processing" });
+    const retry = await c.post(ch.url, {});
+    expect(retry.statusCode, retry.body).toBe(200);
+    const deadline = Date.now() + HANG_GUARD_MS;
+    let status = "processing";
+    while (status === "processing" && Date.now() < deadline) status = (await c.post(ch.url, "")).json<{ status: string }>().status;
+    expect(status).toBe("valid");
+    expect((await c.post(o.headers.location as string, "")).json()).toMatchObject({ status: "ready" });
+  });
 });

@@ -34,6 +34,8 @@ export interface AcmeDeps {
   random: Random;
   /** How long a new order (and its authorizations) may take to become valid, in seconds. */
   orderValiditySeconds: number;
+  /** A challenge processing for longer than this (ms) was abandoned by its host and may be validated again. */
+  staleValidationMs: number;
   /** Called after finalize queued a signing request (serve --worker signs at once). */
   submitted?: () => void;
   /** Runs a challenge validation after the response was sent (§7.5.1); errors are the task's own. */

@@ -84,6 +84,16 @@ export async function respondChallenge(
   if (payload === undefined) return v;
   if (typeof payload !== "object" || payload === null || Array.isArray(payload))
     throw new AcmeProblem("malformed", "A challenge response must be the empty JSON object {}.");
+  const now0 = deps.clock.now();
+  // A host that stopped mid-validation leaves the challenge processing; a client's retry after the stale
+  // bound validates again. Should two hosts both do so, the outcome is still recorded once (the
+  // processing → valid/invalid update is conditional).
+  if (v.challenge.status === "processing" && now0.getTime() - v.challenge.updatedAt.getTime() > deps.staleValidationMs) {
+    await deps.acme.updateChallenge(v.challenge.id, ["processing"], { status: "processing" }, now0);
+    const restarted: ChallengeView = { challenge: { ...v.challenge, updatedAt: now0 }, authz: v.authz };
+    deps.background(() => validate(deps, r, account, restarted).finally(() => onDone?.()));
+    return restarted;
+  }
   if (v.challenge.status !== "pending") return v;
   const authz = await refreshAuthorization(deps, v.authz, await deps.acme.challengesOfAuthorization(v.authz.id));
   if (authz.status !== "pending")

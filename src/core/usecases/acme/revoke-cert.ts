@@ -10,7 +10,6 @@ import { grantsOf } from "../../access/permissions.js";
 import { jwkThumbprint } from "../../acme/key-authorization.js";
 import type { AcmeAccount, PublicJwk } from "../../acme/model.js";
 import { AcmeProblem } from "../../acme/problem.js";
-import type { IssuedCertificate } from "../../certificates/certificate.js";
 import { isTscaError } from "../../errors.js";
 import { reasonFromCode } from "../../revocation/reasons.js";
 import { parseCertificate } from "../../x509/certificate.js";
@@ -28,8 +27,11 @@ function parsePayload(payload: unknown): { der: Buffer; reason: number } {
   return { der: Buffer.from(p.certificate, "base64url"), reason };
 }
 
-/** Identifiers in the certificate, as authorizations name them (dns:name, ip:address). */
-function identifiersOf(cert: IssuedCertificate, orderIds: { type: string; value: string }[]): Set<string> {
+/**
+ * The certificate's identifiers as authorizations name them (dns:name, ip:address): its order's, which
+ * finalize made equal to the certificate's subjectAltNames (csr-match.ts).
+ */
+function identifiersOf(orderIds: { type: string; value: string }[]): Set<string> {
   return new Set(orderIds.map((i) => `${i.type}:${i.value}`));
 }
 
@@ -75,7 +77,7 @@ export async function revokeByAcme(
   if (signer.account) {
     actorUrl = r.urls.account(signer.account.id);
     const ordered = order?.accountId === signer.account.id;
-    if (!ordered && !(order && (await accountHoldsAuthorizations(deps, signer.account, identifiersOf(cert, order.identifiers)))))
+    if (!ordered && !(order && (await accountHoldsAuthorizations(deps, signer.account, identifiersOf(order.identifiers)))))
       throw new AcmeProblem(
         "unauthorized",
         "This account neither ordered the certificate nor holds authorizations for all its identifiers.",
