@@ -44,7 +44,14 @@ export type Present = (
 ) => void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
 
 export class AcmeClientLite {
-  constructor(opts: { directoryUrl: string; ca?: string | Buffer; http?: Transport; accountKey?: KeyPair; pollTimeoutMs?: number });
+  constructor(opts: {
+    directoryUrl: string;
+    ca?: string | Buffer;
+    http?: Transport;
+    accountKey?: KeyPair;
+    pollTimeoutMs?: number;
+    honorRetryAfter?: boolean;
+  });
   kid: string | undefined;
   key: KeyPair;
   close(): void;
