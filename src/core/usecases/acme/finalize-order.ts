@@ -70,6 +70,11 @@ export async function finalizeOrder(
     );
     requestId = submitted.id;
   } catch (e) {
+    // An outage (database busy or unreachable) is not the order's fault: it stays ready for a retry.
+    if (isTscaError(e) && e.kind === "unavailable") {
+      await deps.acme.updateOrder(id, ["processing"], { status: "ready" }, deps.clock.now()).catch(() => undefined);
+      throw e;
+    }
     const problem = isTscaError(e)
       ? new AcmeProblem(e.kind === "invalid" || e.kind === "usage" ? "badCSR" : "serverInternal", e.message)
       : new AcmeProblem("serverInternal", "The certificate request could not be queued.");
