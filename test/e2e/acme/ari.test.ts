@@ -17,8 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AcmeClientLite, AcmeProblemError, ariCertId, type AcmeIdentifier, type Present } from "../../../bench/acme-client-lite.mjs";
 import { expectIssued } from "../../helpers/acme-clients.js";
 import { startAcmeServer, type AcmeServer } from "../../helpers/acme-server.js";
+import { BACKENDS } from "../../helpers/databases.js";
 
-describe("ACME Renewal Information (RFC 9773) against tsca serve over HTTPS", () => {
+describe.each(BACKENDS)("ACME Renewal Information (RFC 9773) against tsca serve over HTTPS (%s)", (backend) => {
   let server: AcmeServer;
   let http01: HttpServer;
   const tokens = new Map<string, string>();
@@ -29,7 +30,7 @@ describe("ACME Renewal Information (RFC 9773) against tsca serve over HTTPS", ()
   };
 
   beforeAll(async () => {
-    server = await startAcmeServer({ kind: "tsca" });
+    server = await startAcmeServer({ kind: "tsca", backend });
     http01 = createHttpServer((req, res) => {
       const ka = tokens.get((req.url ?? "").replace("/.well-known/acme-challenge/", ""));
       if (ka === undefined) res.writeHead(404).end();

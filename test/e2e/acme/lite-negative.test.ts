@@ -16,16 +16,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AcmeClientLite, AcmeProblemError, type AcmeObject } from "../../../bench/acme-client-lite.mjs";
 import { expectIssued } from "../../helpers/acme-clients.js";
 import { startAcmeServer, type AcmeServer } from "../../helpers/acme-server.js";
+import { BACKENDS } from "../../helpers/databases.js";
 import { tsca } from "../../helpers/cli.js";
 
-describe("ACME refusals through the project's client over HTTPS", () => {
+describe.each(BACKENDS)("ACME refusals through the project's client over HTTPS (%s)", (backend) => {
   let server: AcmeServer;
   let http01: HttpServer;
   let client: AcmeClientLite;
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    server = await startAcmeServer({ kind: "tsca" });
+    server = await startAcmeServer({ kind: "tsca", backend });
     http01 = createHttpServer((req, res) => {
       const ka = tokens.get((req.url ?? "").replace("/.well-known/acme-challenge/", ""));
       if (ka === undefined) res.writeHead(404).end();
