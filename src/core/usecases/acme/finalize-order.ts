@@ -81,10 +81,24 @@ export async function finalizeOrder(
     await deps.acme.updateOrder(id, ["processing"], { status: "invalid", error: problem.toJSON() }, deps.clock.now());
     throw problem;
   }
-  await deps.uow.run(async (tx) => {
-    await tx.acme.updateOrder(id, ["processing"], { signingRequestId: requestId }, now);
-    await tx.audit.append(auditEvent(ctx, "order.finalize", `acme-order:${id}`, { ca: r.ca.serial, request: requestId }), now);
-  });
+  // The request is queued; an order left without its link would stay processing for good, so a passing
+  // outage (a busy database) is retried before the order is given up as invalid.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.uow.run(async (tx) => {
+        await tx.acme.updateOrder(id, ["processing"], { signingRequestId: requestId }, now);
+        await tx.audit.append(auditEvent(ctx, "order.finalize", `acme-order:${id}`, { ca: r.ca.serial, request: requestId }), now);
+      });
+      break;
+    } catch (e) {
+      if (attempt < 3 && isTscaError(e) && e.kind === "unavailable") continue;
+      const problem = new AcmeProblem("serverInternal", "The order could not be recorded as finalized; try a new order.");
+      await deps.acme
+        .updateOrder(id, ["processing"], { status: "invalid", error: problem.toJSON() }, deps.clock.now())
+        .catch(() => undefined);
+      throw e;
+    }
+  }
   deps.submitted?.();
   return orderState(deps, { ...o, status: "processing", signingRequestId: requestId, updatedAt: now });
 }
