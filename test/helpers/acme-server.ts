@@ -29,7 +29,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CA_EXTENSION_ARGS, newEcKeyArgs, openssl, tsca, tscaEnv, type TscaEnv } from "./cli.js";
-import { freshDatabaseUrl, type Backend } from "./databases.js";
+import { BACKENDS, freshDatabaseUrl, type Backend } from "./databases.js";
 import { startDnsServer, type DnsServer } from "./dns-server.js";
 import { HANG_GUARD_MS, startServe, waitFor, type Server } from "./serve.js";
 
@@ -89,6 +89,12 @@ export function acmeServerKind(): AcmeServerKind {
   if (kind !== "tsca" && kind !== "pebble") throw new Error(`TSCA_TEST_ACME_SERVER must be tsca or pebble, not ${kind}`);
   return kind;
 }
+
+/**
+ * The databases to run client tests on: every one of BACKENDS against tsca; one run against pebble, whose
+ * own storage is in memory (the backend is then ignored).
+ */
+export const ACME_BACKENDS: Backend[] = acmeServerKind() === "pebble" ? ["sqlite"] : BACKENDS;
 
 /** A port free right now on 127.0.0.1 (for servers that must be told their port up front). */
 export async function freePort(): Promise<number> {

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectIssued, expectRevoked, expectSuccess, missingClient, pemBlocks, runClient } from "../../helpers/acme-clients.js";
-import { startAcmeServer, type AcmeServer } from "../../helpers/acme-server.js";
+import { ACME_BACKENDS, startAcmeServer, type AcmeServer } from "../../helpers/acme-server.js";
 import { newEcKeyArgs, openssl } from "../../helpers/cli.js";
 
 const skipDehydrated = missingClient("dehydrated");
@@ -23,12 +23,12 @@ const skipAcmeTiny = missingClient("acme-tiny");
 
 const workDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `tsca-${prefix}-`));
 
-describe.skipIf(skipDehydrated !== undefined && skipAcmeTiny !== undefined)(
-  "dehydrated and acme-tiny against an ACME server over HTTPS",
-  () => {
+describe.skipIf(skipDehydrated !== undefined && skipAcmeTiny !== undefined).each(ACME_BACKENDS)(
+  "dehydrated and acme-tiny against an ACME server over HTTPS (%s)",
+  (backend) => {
     let server: AcmeServer;
     beforeAll(async () => {
-      server = await startAcmeServer();
+      server = await startAcmeServer({ backend });
     });
     afterAll(async () => {
       await server?.stop();

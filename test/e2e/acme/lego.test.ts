@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectIssued, expectRevoked, expectSuccess, missingClient, runClient } from "../../helpers/acme-clients.js";
-import { startAcmeServer, type AcmeServer } from "../../helpers/acme-server.js";
+import { ACME_BACKENDS, startAcmeServer, type AcmeServer } from "../../helpers/acme-server.js";
 
 const skip = missingClient("lego");
 
@@ -28,10 +28,10 @@ const workDir = (): string => mkdtempSync(join(tmpdir(), "tsca-lego-"));
 /** Where lego saves the certificate (with its chain) for the first --domains name. */
 const certFile = (path: string, name: string): string => join(path, "certificates", `${name.replace(/^\*/, "_")}.crt`);
 
-describe.skipIf(skip !== undefined)("lego against an ACME server over HTTPS", () => {
+describe.skipIf(skip !== undefined).each(ACME_BACKENDS)("lego against an ACME server over HTTPS (%s)", (backend) => {
   let server: AcmeServer;
   beforeAll(async () => {
-    server = await startAcmeServer();
+    server = await startAcmeServer({ backend });
   });
   afterAll(async () => {
     await server?.stop();
@@ -84,28 +84,31 @@ describe.skipIf(skip !== undefined)("lego against an ACME server over HTTPS", ()
   });
 });
 
-describe.skipIf(skip !== undefined)("lego against an ACME server that requires External Account Binding", () => {
-  let server: AcmeServer;
-  beforeAll(async () => {
-    server = await startAcmeServer({ eabRequired: true });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+describe.skipIf(skip !== undefined).each(ACME_BACKENDS)(
+  "lego against an ACME server that requires External Account Binding (%s)",
+  (backend) => {
+    let server: AcmeServer;
+    beforeAll(async () => {
+      server = await startAcmeServer({ eabRequired: true, backend });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
 
-  it("registers only with an EAB key, then issues", async () => {
-    const name = "eab.lego.example.test";
-    server.addName(name);
-    const http = ["--domains", name, "--http", "--http.port", `127.0.0.1:${server.http01Port}`, "run"];
-    const refused = await lego(server, workDir(), http);
-    expect(refused.code).not.toBe(0);
-    // lego reads externalAccountRequired in the directory's meta (RFC 8555 §7.1.1) and stops before registering.
-    expect(refused.output).toMatch(/Server requires External Account Binding/);
+    it("registers only with an EAB key, then issues", async () => {
+      const name = "eab.lego.example.test";
+      server.addName(name);
+      const http = ["--domains", name, "--http", "--http.port", `127.0.0.1:${server.http01Port}`, "run"];
+      const refused = await lego(server, workDir(), http);
+      expect(refused.code).not.toBe(0);
+      // lego reads externalAccountRequired in the directory's meta (RFC 8555 §7.1.1) and stops before registering.
+      expect(refused.output).toMatch(/Server requires External Account Binding/);
 
-    const { kid, hmacKey } = server.eab();
-    const path = workDir();
-    const run = await lego(server, path, ["--eab", "--kid", kid, "--hmac", hmacKey, ...http]);
-    expectSuccess(run, "lego run --eab");
-    await expectIssued(server, certFile(path, name), [name]);
-  });
-});
+      const { kid, hmacKey } = server.eab();
+      const path = workDir();
+      const run = await lego(server, path, ["--eab", "--kid", kid, "--hmac", hmacKey, ...http]);
+      expectSuccess(run, "lego run --eab");
+      await expectIssued(server, certFile(path, name), [name]);
+    });
+  },
+);
