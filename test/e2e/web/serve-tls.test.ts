@@ -67,6 +67,7 @@ describe.each(BACKENDS)("tsca serve --tls-port (%s)", (backend) => {
     const l = leaf(t, "Inter", "w.example.test");
     tsca(t, ["generate_ocsp_keys"]);
     const tls = tlsPair(t, "Root");
+    tsca(t, ["edit_ca", "--acme-enable", "Inter"]);
     const rootFile = scratch("root.pem", pki.rootPem);
     const interFile = scratch("inter.pem", pki.interPem);
     const leafFile = scratch("leaf.pem", l.pem);
@@ -118,6 +119,13 @@ describe.each(BACKENDS)("tsca serve --tls-port (%s)", (backend) => {
         const cookie = login.headers.split("\r\n").find((h) => h.startsWith("set-cookie: tsca_session="));
         expect(cookie).toBeDefined();
         expect(cookie?.includes("; secure")).toBe(base === https);
+      }
+
+      // ACME URLs are built from the request's scheme and host (no TSCA_EXTERNAL_URL): https on the TLS port.
+      for (const base of [server.base, https]) {
+        const directory = await curlAsync(["--cacert", rootFile, `${base}/acme/${hex(pki.inter)}/directory`]);
+        expect(directory.status, directory.body).toBe(200);
+        expect((JSON.parse(directory.body) as { newNonce: string }).newNonce).toBe(`${base}/acme/${hex(pki.inter)}/new-nonce`);
       }
 
       const ocspPath = `/ocsp/${hex(pki.inter)}/cert/`;
