@@ -59,9 +59,21 @@ export function runClient(
   });
 }
 
-/** The client must have exited 0; its output is the failure message otherwise. */
-export function expectSuccess(run: ClientRun, what: string): void {
-  expect(run.code, `${what} failed:\n${run.output}`).toBe(0);
+/**
+ * The client must have exited 0; its output is the failure message otherwise, followed by the end of
+ * `logFile` when given (certbot prints only the last exception; its debug log says what led to it).
+ */
+export function expectSuccess(run: ClientRun, what: string, logFile?: string): void {
+  if (run.code === 0) return;
+  let log = "";
+  if (logFile) {
+    try {
+      log = `\n--- end of ${logFile} ---\n${readFileSync(logFile, "utf8").slice(-8000)}`;
+    } catch {
+      log = `\n(no ${logFile})`;
+    }
+  }
+  expect(run.code, `${what} failed:\n${run.output}${log}`).toBe(0);
 }
 
 /** `openssl x509 -noout <args>` of the first certificate in `certFile`. */

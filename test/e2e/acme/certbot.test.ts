@@ -51,6 +51,8 @@ const standalone = (server: AcmeServer): string[] => [
 ];
 
 const workDir = (): string => mkdtempSync(join(tmpdir(), "tsca-certbot-"));
+/** certbot's debug log of its last run in `dir`. */
+const certbotLog = (dir: string): string => join(dir, "logs", "letsencrypt.log");
 const live = (dir: string, name: string, file: string): string => join(dir, "config", "live", name, file);
 
 async function serialOf(certFile: string): Promise<string> {
@@ -72,7 +74,7 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)("certbot against an ACME
     server.addName(name);
     const dir = workDir();
     const run = await certbot(server, dir, ["certonly", ...register, ...standalone(server), "-d", name]);
-    expectSuccess(run, "certbot certonly --standalone");
+    expectSuccess(run, "certbot certonly --standalone", certbotLog(dir));
     await expectIssued(server, live(dir, name, "cert.pem"), [name]);
     // fullchain.pem is the certificate and the issuing CA as the server sent them (RFC 8555 §7.4.2).
     await expectIssued(server, live(dir, name, "fullchain.pem"), [name]);
@@ -82,7 +84,7 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)("certbot against an ACME
     // Without a terminal certbot renew first sleeps a random time of up to 8 minutes (spreading load on
     // public CAs); --no-random-sleep-on-renew skips it.
     const renew = await certbot(server, dir, ["renew", "--force-renewal", "--no-random-sleep-on-renew"]);
-    expectSuccess(renew, "certbot renew");
+    expectSuccess(renew, "certbot renew", certbotLog(dir));
     expect(renew.output).toMatch(/Congratulations, all renewals succeeded/);
     await expectIssued(server, live(dir, name, "cert.pem"), [name]);
     const renewed = await serialOf(live(dir, name, "cert.pem"));
@@ -96,7 +98,7 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)("certbot against an ACME
       "keycompromise",
       "--no-delete-after-revoke",
     ]);
-    expectSuccess(revoke, "certbot revoke");
+    expectSuccess(revoke, "certbot revoke", certbotLog(dir));
     const ocsp = await expectRevoked(server, live(dir, name, "cert.pem"));
     if (server.ocsp) expect(ocsp).toMatch(/Reason: keyCompromise/);
   });
@@ -130,7 +132,7 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)("certbot against an ACME
       "-d",
       base,
     ]);
-    expectSuccess(run, "certbot certonly --manual dns");
+    expectSuccess(run, "certbot certonly --manual dns", certbotLog(dir));
     // certbot names the lineage after the first name, without the wildcard label.
     await expectIssued(server, live(dir, base, "cert.pem"), [`*.${base}`, base]);
     expect(readFileSync(live(dir, base, "privkey.pem"), "utf8")).toMatch(/PRIVATE KEY/);
@@ -169,7 +171,7 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)(
         "-d",
         name,
       ]);
-      expectSuccess(run, "certbot certonly --eab-kid");
+      expectSuccess(run, "certbot certonly --eab-kid", certbotLog(dir));
       await expectIssued(server, live(dir, name, "cert.pem"), [name]);
     });
   },
