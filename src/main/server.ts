@@ -33,7 +33,7 @@ import cluster from "node:cluster";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import type { ServeOptions } from "../adapters/cli/context.js";
-import { prepareDatabase } from "../adapters/db/connection.js";
+import { prepareDatabase, sqlitePath } from "../adapters/db/connection.js";
 import { SqlOcspStatusRepository } from "../adapters/db/ocsp-status-repository.js";
 import { FileOcspKeyStore } from "../adapters/keys/ocsp-key-store.js";
 import type { FastifyInstance } from "fastify";
@@ -485,9 +485,21 @@ function runPrimary(options: ServeOptions, logger: Logger): Promise<void> {
   });
 }
 
+/**
+ * `serve --worker` on SQLite: the HTTP server runs in a cluster worker and the signing worker stays in the
+ * primary, even with one worker. better-sqlite3 waits for another connection's write lock synchronously
+ * (busy_timeout), blocking the whole event loop; with both connections in one process, a transaction of
+ * one that awaits anything asynchronous (WebCrypto, a file read) cannot finish while the other waits for
+ * it, and both stall until the timeout ends in SQLITE_BUSY (ACME finalize answered 503 under load). In two
+ * processes a lock wait blocks only its own. PostgreSQL waits asynchronously, so one process is fine.
+ */
+function signerNeedsOwnProcess(options: ServeOptions): boolean {
+  return options.worker === true && sqlitePath(loadSettings().databaseUrl) !== undefined;
+}
+
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = makeLogger();
-  // --worker: one signing worker, in this process (the primary when there are cluster workers).
+  // --worker: one signing worker, in this process (the primary when there are cluster workers; on SQLite always, see signerNeedsOwnProcess).
   const stopSigning = new AbortController();
   const signing =
     options.worker && cluster.isPrimary
@@ -502,7 +514,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         }).catch((e: unknown) => logger.error({ err: reason(e) }, "signing worker failed"))
       : undefined;
   try {
-    if (cluster.isPrimary && options.workers > 1) {
+    if (cluster.isPrimary && (options.workers > 1 || signerNeedsOwnProcess(options))) {
       const settings = loadSettings();
       const metricsApp =
         options.metricsPort !== undefined
