@@ -96,7 +96,10 @@ function startProcess(cmd, args, env, ready) {
   });
 }
 
-const stop = (proc) => new Promise((resolve) => (proc.exitCode !== null ? resolve() : (proc.once("exit", resolve), proc.kill("SIGTERM"))));
+const stop = (proc) =>
+  new Promise((resolve) =>
+    proc.exitCode !== null || proc.signalCode !== null ? resolve() : (proc.once("exit", resolve), proc.kill("SIGTERM")),
+  );
 
 async function startPebble(dnsAddress, http01Port) {
   const dir = join(work, "pebble");
