@@ -220,6 +220,18 @@ describe.each(BACKENDS)("permissions are checked in the use cases (%s)", (backen
     const { key } = await createEabKey(host, deps, { ca: "Inter" });
     expect((await listEabKeys(host, deps, { ca: "Inter" })).keys).toEqual([key]);
   });
+
+  it("EAB key ids and HMAC keys never start with '-', which command-line parsers take for an option", async () => {
+    // A source whose first draw of each value encodes to "-…" in base64url (0xF8: the six bits 111110 = 62).
+    let draws = 0;
+    const dashFirst = (n: number): Buffer => Buffer.alloc(n, draws++ % 2 === 0 ? 0xf8 : 0x41);
+    const host = { ...keyHostCaller(db.db), random: { bytes: dashFirst } };
+    const { key } = await createEabKey(host, deps, { ca: "Inter" });
+    expect(Buffer.alloc(1, 0xf8).toString("base64url")).toMatch(/^-/);
+    expect(key.kid).toMatch(/^[^-]/);
+    expect(key.key.toString("base64url")).toMatch(/^[^-]/);
+    expect(draws).toBe(4);
+  });
 });
 
 /** A root CA's certificate options with nothing special (what init_ca's command line gives by default). */

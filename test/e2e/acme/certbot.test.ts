@@ -163,10 +163,9 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)(
       const run = await certbot(server, dir, [
         "certonly",
         ...register,
-        "--eab-kid",
-        kid,
-        "--eab-hmac-key",
-        hmacKey,
+        // The "=" form, as docs/acme.md advises: argparse takes a value starting with "-" for an option.
+        `--eab-kid=${kid}`,
+        `--eab-hmac-key=${hmacKey}`,
         ...standalone(server),
         "-d",
         name,

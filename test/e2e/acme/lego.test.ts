@@ -106,7 +106,7 @@ describe.skipIf(skip !== undefined).each(ACME_BACKENDS)(
 
       const { kid, hmacKey } = server.eab();
       const path = workDir();
-      const run = await lego(server, path, ["--eab", "--kid", kid, "--hmac", hmacKey, ...http]);
+      const run = await lego(server, path, ["--eab", `--kid=${kid}`, `--hmac=${hmacKey}`, ...http]);
       expectSuccess(run, "lego run --eab");
       await expectIssued(server, certFile(path, name), [name]);
     });

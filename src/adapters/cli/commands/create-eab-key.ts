@@ -20,7 +20,7 @@ export function registerCreateEabKey(program: Command, context: ContextFactory, 
       "after",
       examples(
         ['tsca create_eab_key --ca "Example Sub"', "prints kid and hmac_key: hand both to the account's operator"],
-        ["certbot register --eab-kid KID --eab-hmac-key KEY --server https://ca.example.com/acme/<HEX>/directory", "using them"],
+        ["certbot register --eab-kid=KID --eab-hmac-key=KEY --server https://ca.example.com/acme/<HEX>/directory", "using them"],
       ),
     )
     .action(async (o: { ca: string; json?: boolean }) => {
