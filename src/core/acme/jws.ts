@@ -69,11 +69,29 @@ export function publicJwkOf(raw: unknown): PublicJwk {
   return jwk;
 }
 
+/**
+ * Imported keys by algorithm and JWK: an account signs every request of an order with one key, and
+ * importing it (WebCrypto) cost more than checking the signature (bench/acme.mjs profile). Bounded; the
+ * oldest entry goes first. Only keys that imported are kept, so a bad key is refused every time.
+ */
+const imported = new Map<string, Awaited<ReturnType<typeof importJWK>>>();
+const IMPORTED_MAX = 2048;
+
+async function importCached(jwk: PublicJwk, alg: string): Promise<Awaited<ReturnType<typeof importJWK>>> {
+  const id = `${alg} ${JSON.stringify(jwk)}`;
+  const hit = imported.get(id);
+  if (hit) return hit;
+  const key = await importJWK(jwk as JWK, alg);
+  if (imported.size >= IMPORTED_MAX) imported.delete(imported.keys().next().value as string);
+  imported.set(id, key);
+  return key;
+}
+
 /** Verify signature and alg of a flattened JWS with `jwk`, mapping every failure to an ACME problem. */
 async function verifyWith(jws: FlattenedJWSInput, jwk: PublicJwk, alg: string): Promise<Uint8Array> {
   let key;
   try {
-    key = await importJWK(jwk as JWK, alg);
+    key = await importCached(jwk, alg);
   } catch {
     throw new AcmeProblem("badSignatureAlgorithm", `The key does not fit the algorithm ${alg}.`, { algorithms: [...ACME_JWS_ALGORITHMS] });
   }

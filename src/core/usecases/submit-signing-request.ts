@@ -12,7 +12,7 @@ import { auditEvent, guardChange } from "../access/guard.js";
 import { findCa } from "../ca/find-ca.js";
 import type { Profiles } from "../issuance/profiles.js";
 import type { SigningRequestParameters } from "../ports/signing-requests.js";
-import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { TransactionPorts, UnitOfWork } from "../ports/unit-of-work.js";
 import { parseGeneralName } from "../x509/general-name.js";
 import { parseName } from "../x509/name.js";
 import { parseWatcher } from "./cert-watchers.js";
@@ -44,26 +44,45 @@ export function checkSigningParameters(p: SigningRequestParameters, profiles: Pr
   for (const w of p.watchers) parseWatcher(w);
 }
 
-export async function submitSigningRequest(
+/** A checked request, ready to be recorded in a transaction of the caller's (ACME finalize records it with the order's change). */
+export interface PreparedSigningRequest extends SubmittedSigningRequest {
+  record(tx: TransactionPorts, now: Date): Promise<void>;
+}
+
+/** Every check of submit_request; writes nothing. */
+export async function prepareSigningRequest(
   ctx: UseCaseContext,
-  deps: SubmitSigningRequestDeps,
+  deps: Pick<SubmitSigningRequestDeps, "cas" | "profiles">,
   req: SubmitSigningRequest,
-): Promise<SubmittedSigningRequest> {
+): Promise<PreparedSigningRequest> {
   readCsr(req.csr);
   checkSigningParameters(req.parameters, deps.profiles);
   const ca = await findCa(deps.cas, req.ca);
   const id = ctx.random.bytes(16).toString("hex");
   await guardChange(ctx, "sign", ca, "request.submit", `request:${id}`);
+  return {
+    id,
+    caSerial: ca.serial,
+    record: async (tx, now) => {
+      await tx.signingRequests.insert(
+        { id, caSerial: ca.serial, csr: req.csr, parameters: req.parameters, requestedBy: actorLabel(ctx.actor), requestId: ctx.requestId },
+        now,
+      );
+      await tx.audit.append(
+        auditEvent(ctx, "request.submit", `request:${id}`, { ca: ca.serial, profile: req.parameters.profile ?? null }),
+        now,
+      );
+    },
+  };
+}
+
+export async function submitSigningRequest(
+  ctx: UseCaseContext,
+  deps: SubmitSigningRequestDeps,
+  req: SubmitSigningRequest,
+): Promise<SubmittedSigningRequest> {
+  const prepared = await prepareSigningRequest(ctx, deps, req);
   const now = ctx.clock.now();
-  await deps.uow.run(async (tx) => {
-    await tx.signingRequests.insert(
-      { id, caSerial: ca.serial, csr: req.csr, parameters: req.parameters, requestedBy: actorLabel(ctx.actor), requestId: ctx.requestId },
-      now,
-    );
-    await tx.audit.append(
-      auditEvent(ctx, "request.submit", `request:${id}`, { ca: ca.serial, profile: req.parameters.profile ?? null }),
-      now,
-    );
-  });
-  return { id, caSerial: ca.serial };
+  await deps.uow.run((tx) => prepared.record(tx, now));
+  return { id: prepared.id, caSerial: prepared.caSerial };
 }

@@ -81,9 +81,11 @@ describe.each(BACKENDS)("ACME Renewal Information (RFC 9773) against tsca serve 
     expect(start).toBeLessThan(end);
     expect(start).toBeGreaterThan(Date.parse(x.validFrom));
     expect(end).toBeLessThan(Date.parse(x.validTo));
-    // An unknown certID (same AKI, another serial) is no certificate of this CA.
+    // An unknown certID (same AKI, another serial) is no certificate of this CA. The serial's first byte
+    // is below 0x80: DER INTEGER content with the high bit set is a negative number, a malformed certID (400).
     const [aki] = ariCertId(pem).split(".");
-    expect((await c.renewalInfo(`${aki}.${randomBytes(16).toString("base64url")}`)).status).toBe(404);
+    const serial = Buffer.concat([Buffer.from([0x42]), randomBytes(15)]).toString("base64url");
+    expect((await c.renewalInfo(`${aki}.${serial}`)).status).toBe(404);
 
     await c.revoke(pem, { reason: 4 });
     const after = await c.renewalInfo(pem);

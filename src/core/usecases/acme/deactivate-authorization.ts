@@ -29,7 +29,7 @@ export async function authorizationOfAccount(
     if (status !== undefined) {
       if (status !== "deactivated") throw new AcmeProblem("malformed", 'An authorization\'s status can only be changed to "deactivated".');
       const now = deps.clock.now();
-      if (!(await deps.acme.updateAuthorization(id, ["pending", "valid"], "deactivated", now)))
+      if (!(await deps.uow.run((tx) => tx.acme.updateAuthorization(id, ["pending", "valid"], "deactivated", now))))
         throw new AcmeProblem("malformed", `The authorization is ${authz.status} and cannot be deactivated.`);
       authz = { ...authz, status: "deactivated", updatedAt: now };
     }

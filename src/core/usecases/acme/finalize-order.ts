@@ -10,7 +10,7 @@ import { checkFinalizeCsr } from "../../acme/csr-match.js";
 import type { AcmeAccount, AcmeOrder } from "../../acme/model.js";
 import { AcmeProblem } from "../../acme/problem.js";
 import { isTscaError } from "../../errors.js";
-import { submitSigningRequest } from "../submit-signing-request.js";
+import { prepareSigningRequest, type PreparedSigningRequest } from "../submit-signing-request.js";
 import { acmeContext, type AcmeDeps, type AcmeRequest } from "./deps.js";
 import { orderState, type OrderState } from "./order-state.js";
 
@@ -45,18 +45,16 @@ export async function finalizeOrder(
     );
   const csr = csrOf(payload);
   checkFinalizeCsr(csr, state.order);
-  const now = deps.clock.now();
-  if (!(await deps.acme.updateOrder(id, ["ready"], { status: "processing" }, now)))
-    throw new AcmeProblem("orderNotReady", "The order is being finalized by another request.");
   const ctx = acmeContext(deps, r, r.urls.account(account.id));
   const o = state.order;
   const profile = r.ca.acme?.profile ?? r.ca.defaultProfile ?? undefined;
+  const now = deps.clock.now();
   const expiresDays = o.notAfter ? Math.max(1, Math.floor((o.notAfter.getTime() - now.getTime()) / DAY_MS)) : undefined;
-  let requestId: string;
+  let prepared: PreparedSigningRequest;
   try {
-    const submitted = await submitSigningRequest(
+    prepared = await prepareSigningRequest(
       ctx,
-      { cas: deps.cas, uow: deps.uow, profiles: deps.profiles },
+      { cas: deps.cas, profiles: deps.profiles },
       {
         ca: r.ca.serial,
         csr,
@@ -68,37 +66,26 @@ export async function finalizeOrder(
         },
       },
     );
-    requestId = submitted.id;
   } catch (e) {
     // An outage (database busy or unreachable) is not the order's fault: it stays ready for a retry.
-    if (isTscaError(e) && e.kind === "unavailable") {
-      await deps.acme.updateOrder(id, ["processing"], { status: "ready" }, deps.clock.now()).catch(() => undefined);
-      throw e;
-    }
+    if (isTscaError(e) && e.kind === "unavailable") throw e;
     const problem = isTscaError(e)
       ? new AcmeProblem(e.kind === "invalid" || e.kind === "usage" ? "badCSR" : "serverInternal", e.message)
       : new AcmeProblem("serverInternal", "The certificate request could not be queued.");
-    await deps.acme.updateOrder(id, ["processing"], { status: "invalid", error: problem.toJSON() }, deps.clock.now());
+    await deps.uow.run((tx) => tx.acme.updateOrder(id, ["ready"], { status: "invalid", error: problem.toJSON() }, deps.clock.now()));
     throw problem;
   }
-  // The request is queued; an order left without its link would stay processing for good, so a passing
-  // outage (a busy database) is retried before the order is given up as invalid.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await deps.uow.run(async (tx) => {
-        await tx.acme.updateOrder(id, ["processing"], { signingRequestId: requestId }, now);
-        await tx.audit.append(auditEvent(ctx, "order.finalize", `acme-order:${id}`, { ca: r.ca.serial, request: requestId }), now);
-      });
-      break;
-    } catch (e) {
-      if (attempt < 3 && isTscaError(e) && e.kind === "unavailable") continue;
-      const problem = new AcmeProblem("serverInternal", "The order could not be recorded as finalized; try a new order.");
-      await deps.acme
-        .updateOrder(id, ["processing"], { status: "invalid", error: problem.toJSON() }, deps.clock.now())
-        .catch(() => undefined);
-      throw e;
-    }
-  }
+  // One transaction: ready → processing (conditional, so of two finalize requests racing one wins), the
+  // signing request and the link to it, so no order is ever left processing without its request. A
+  // failure (an outage) rolls it all back and the order stays ready for the client's retry.
+  const requestId = prepared.id;
+  const won = await deps.uow.run(async (tx) => {
+    if (!(await tx.acme.updateOrder(id, ["ready"], { status: "processing", signingRequestId: requestId }, now))) return false;
+    await prepared.record(tx, now);
+    await tx.audit.append(auditEvent(ctx, "order.finalize", `acme-order:${id}`, { ca: r.ca.serial, request: requestId }), now);
+    return true;
+  });
+  if (!won) throw new AcmeProblem("orderNotReady", "The order is being finalized by another request.");
   deps.submitted?.();
   return orderState(deps, { ...o, status: "processing", signingRequestId: requestId, updatedAt: now });
 }

@@ -23,7 +23,7 @@ export async function refreshAuthorization(
   const now = deps.clock.now();
   const status = authorizationStatusFrom(authz, challenges, now);
   if (status === authz.status) return authz;
-  await deps.acme.updateAuthorization(authz.id, [authz.status], status, now);
+  await deps.uow.run((tx) => tx.acme.updateAuthorization(authz.id, [authz.status], status, now));
   return { ...authz, status, updatedAt: now };
 }
 
@@ -48,7 +48,7 @@ export async function orderState(deps: AcmeDeps, stored: AcmeOrder): Promise<Ord
       ...(s.error ? { error: s.error } : {}),
       ...(s.certificateSerial ? { certificateSerial: s.certificateSerial } : {}),
     };
-    await deps.acme.updateOrder(stored.id, [stored.status], patch, now);
+    await deps.uow.run((tx) => tx.acme.updateOrder(stored.id, [stored.status], patch, now));
     order = { ...stored, ...patch, updatedAt: now };
   }
   return { order, authorizations, challenges };

@@ -89,7 +89,7 @@ export async function respondChallenge(
   // bound validates again. Should two hosts both do so, the outcome is still recorded once (the
   // processing → valid/invalid update is conditional).
   if (v.challenge.status === "processing" && now0.getTime() - v.challenge.updatedAt.getTime() > deps.staleValidationMs) {
-    await deps.acme.updateChallenge(v.challenge.id, ["processing"], { status: "processing" }, now0);
+    await deps.uow.run((tx) => tx.acme.updateChallenge(v.challenge.id, ["processing"], { status: "processing" }, now0));
     const restarted: ChallengeView = { challenge: { ...v.challenge, updatedAt: now0 }, authz: v.authz };
     deps.background(() => validate(deps, r, account, restarted).finally(() => onDone?.()));
     return restarted;
@@ -99,7 +99,7 @@ export async function respondChallenge(
   if (authz.status !== "pending")
     throw new AcmeProblem("malformed", `The authorization is ${authz.status}; its challenges can no longer be answered.`);
   const now = deps.clock.now();
-  if (!(await deps.acme.updateChallenge(v.challenge.id, ["pending"], { status: "processing" }, now)))
+  if (!(await deps.uow.run((tx) => tx.acme.updateChallenge(v.challenge.id, ["pending"], { status: "processing" }, now))))
     return challengeOfAccount(deps, account, id);
   const started: ChallengeView = { challenge: { ...v.challenge, status: "processing", updatedAt: now }, authz };
   deps.background(() => validate(deps, r, account, started).finally(() => onDone?.()));

@@ -17,9 +17,9 @@ export interface VerifiedRequest {
 }
 
 /** Checks a nonce this installation issued and records it as used; false for anything else. */
-export async function spendNonce(deps: Pick<AcmeDeps, "acme" | "clock">, nonce: string): Promise<boolean> {
+export async function spendNonce(deps: Pick<AcmeDeps, "acme" | "clock" | "uow">, nonce: string): Promise<boolean> {
   const ok = checkNonce(await deps.acme.nonceKey(), nonce, deps.clock.now());
-  return ok ? deps.acme.useNonce(nonce, ok.expires) : false;
+  return ok ? deps.uow.run((tx) => tx.acme.useNonce(nonce, ok.expires)) : false;
 }
 
 export async function verifyRequest(
