@@ -457,6 +457,22 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     const rev = await holder.post(`${root}/revoke-cert`, { certificate: b64url(leaf), reason: 5 });
     expect(rev.statusCode, rev.body).toBe(200);
     expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(leaf)]))).toMatchObject({ status: "revoked" });
+
+    // The certificate's own names count, not an order's: one the CA issued outside ACME for the same address
+    // is the holder's to revoke; one that also names a host the holder never validated is not.
+    const issue = (alts: string[]): string =>
+      tsca(inst.t, ["sign_cert", "--ca", "Inter", ...alts.flatMap((a) => ["--alt", a])], {
+        input: makeCsr("ec", "/CN=127.0.0.1").pem,
+      });
+    const own = issue(["IP:127.0.0.1"]);
+    const wider = issue(["IP:127.0.0.1", "DNS:not-validated.example.test"]);
+    const refused = await holder.post(`${root}/revoke-cert`, { certificate: b64url(wider) });
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json()).toMatchObject({ type: "urn:ietf:params:acme:error:unauthorized" });
+    expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(wider)]))).toMatchObject({ status: "valid" });
+    const ok = await holder.post(`${root}/revoke-cert`, { certificate: b64url(own) });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(own)]))).toMatchObject({ status: "revoked" });
   });
 
   it("a challenge left processing by a host that stopped is validated again when the client retries", async () => {

@@ -12,7 +12,12 @@ import type { AcmeAccount, PublicJwk } from "../../acme/model.js";
 import { AcmeProblem } from "../../acme/problem.js";
 import { isTscaError } from "../../errors.js";
 import { reasonFromCode } from "../../revocation/reasons.js";
-import { parseCertificate } from "../../x509/certificate.js";
+import { parseCertificate, type ParsedCertificate } from "../../x509/certificate.js";
+import { subjectAltName } from "../../x509/extensions/alternative-names.js";
+import { findExtension } from "../../x509/extensions/registry.js";
+import type { GeneralName } from "../../x509/general-name.js";
+import { commonName } from "../../x509/name.js";
+import { canonicalIp } from "../../acme/identifiers.js";
 import { revokeCert } from "../revoke-cert.js";
 import { acmeContext, type AcmeDeps, type AcmeRequest } from "./deps.js";
 import { orderState } from "./order-state.js";
@@ -28,11 +33,30 @@ function parsePayload(payload: unknown): { der: Buffer; reason: number } {
 }
 
 /**
- * The certificate's identifiers as authorizations name them (dns:name, ip:address): its order's, which
- * finalize made equal to the certificate's subjectAltNames (csr-match.ts).
+ * The identifiers in the certificate as authorizations name them (dns:name, dns:*.name, ip:address): its
+ * dNSName and iPAddress subjectAltNames and its common name. Any other name (an e-mail address, a URI)
+ * is one no ACME authorization covers, so it is kept as such and no account can hold it. The certificate
+ * is read, not its order: §7.6 speaks of "all of the identifiers in the certificate", and a certificate
+ * the CA issued outside ACME has no order.
  */
-function identifiersOf(orderIds: { type: string; value: string }[]): Set<string> {
-  return new Set(orderIds.map((i) => `${i.type}:${i.value}`));
+function identifiersOf(cert: ParsedCertificate): Set<string> {
+  const ids = new Set<string>();
+  let sans: GeneralName[];
+  try {
+    sans = findExtension(cert.extensions, subjectAltName) ?? [];
+  } catch {
+    return new Set(["unparsable:subjectAltName"]);
+  }
+  for (const g of sans) {
+    const ip = g.type === "ip" && g.prefix === undefined ? canonicalIp(g.value) : undefined;
+    ids.add(g.type === "dns" ? `dns:${g.value.toLowerCase()}` : ip ? `ip:${ip}` : `other:${g.type}`);
+  }
+  const cn = commonName(cert.subject);
+  if (cn !== undefined) {
+    const ip = canonicalIp(cn);
+    ids.add(ip ? `ip:${ip}` : `dns:${cn.toLowerCase()}`);
+  }
+  return ids;
 }
 
 /** §7.6: an account other than the orderer may revoke when it holds valid authorizations for every identifier. */
@@ -49,7 +73,8 @@ async function accountHoldsAuthorizations(deps: AcmeDeps, account: AcmeAccount, 
     if (orders.length < 100) break;
     after = orders[orders.length - 1]!.id;
   }
-  return [...needed].every((n) => held.has(n));
+  // A certificate without identifiers is nobody's to revoke by authorizations.
+  return needed.size > 0 && [...needed].every((n) => held.has(n));
 }
 
 export async function revokeByAcme(
@@ -63,12 +88,13 @@ export async function revokeByAcme(
     throw new AcmeProblem("badRevocationReason", `Revocation reason ${reason} is not allowed (RFC 5280 §5.3.1 codes 0–10 except 7 and 8).`);
   const reasonName = reasonFromCode(reason);
   if (!reasonName) throw new AcmeProblem("badRevocationReason", `Revocation reason ${reason} is not allowed.`);
-  let serial: string;
+  let parsed: ParsedCertificate;
   try {
-    serial = parseCertificate(der).serial;
+    parsed = parseCertificate(der);
   } catch {
     throw new AcmeProblem("malformed", "The certificate to revoke is not a DER X.509 certificate.");
   }
+  const serial = parsed.serial;
   const cert = await deps.certs.get(serial);
   if (!cert || cert.caSerial !== r.ca.serial || !cert.der.equals(der))
     throw new AcmeProblem("malformed", "This CA did not issue that certificate.", { status: 404 });
@@ -77,13 +103,13 @@ export async function revokeByAcme(
   if (signer.account) {
     actorUrl = r.urls.account(signer.account.id);
     const ordered = order?.accountId === signer.account.id;
-    if (!ordered && !(order && (await accountHoldsAuthorizations(deps, signer.account, identifiersOf(order.identifiers)))))
+    if (!ordered && !(await accountHoldsAuthorizations(deps, signer.account, identifiersOf(parsed))))
       throw new AcmeProblem(
         "unauthorized",
         "This account neither ordered the certificate nor holds authorizations for all its identifiers.",
       );
   } else {
-    const spkiJwk = createPublicKey({ key: parseCertificate(der).spki, format: "der", type: "spki" }).export({ format: "jwk" });
+    const spkiJwk = createPublicKey({ key: parsed.spki, format: "der", type: "spki" }).export({ format: "jwk" });
     if (!signer.jwk || jwkThumbprint(spkiJwk as Record<string, unknown>) !== jwkThumbprint(signer.jwk))
       throw new AcmeProblem("unauthorized", "The request is not signed by the certificate's key.");
     actorUrl = `${r.urls.revokeCert}#certificate-key`;
