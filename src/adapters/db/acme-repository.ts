@@ -179,6 +179,15 @@ function challengeFromRow(r: Selectable<AcmeChallengeTable>): AcmeChallenge {
   };
 }
 
+/** Runs a query, turning a driver error into ERR_DATABASE (or ERR_DATABASE_UNAVAILABLE) as every repository does. */
+async function guarded<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (e) {
+    throw databaseError(e);
+  }
+}
+
 /** Kysely reports affected rows as bigint (SQLite `changes`, PostgreSQL `rowCount`). */
 const changed = (n: bigint | undefined): boolean => (n ?? 0n) > 0n;
 
@@ -279,8 +288,8 @@ export class SqlAcmeRepository implements AcmeRepository {
     }
   }
 
-  async findAccountByThumbprint(caSerial: string, thumbprint: string): Promise<AcmeAccount | undefined> {
-    try {
+  findAccountByThumbprint(caSerial: string, thumbprint: string): Promise<AcmeAccount | undefined> {
+    return guarded(async () => {
       const row = await this.db
         .selectFrom("acme_account")
         .selectAll()
@@ -288,9 +297,7 @@ export class SqlAcmeRepository implements AcmeRepository {
         .where("thumbprint", "=", thumbprint)
         .executeTakeFirst();
       return row ? accountFromRow(row) : undefined;
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
   async updateAccount(id: string, patch: AcmeAccountPatch, now: Date): Promise<void> {
@@ -309,8 +316,8 @@ export class SqlAcmeRepository implements AcmeRepository {
     }
   }
 
-  async insertEabKey(k: AcmeEabKey): Promise<void> {
-    try {
+  insertEabKey(k: AcmeEabKey): Promise<void> {
+    return guarded(async () => {
       await this.db
         .insertInto("acme_eab_key")
         .values({
@@ -323,22 +330,18 @@ export class SqlAcmeRepository implements AcmeRepository {
           created_at: iso(k.createdAt),
         })
         .execute();
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async getEabKey(kid: string): Promise<AcmeEabKey | undefined> {
-    try {
+  getEabKey(kid: string): Promise<AcmeEabKey | undefined> {
+    return guarded(async () => {
       const row = await this.db.selectFrom("acme_eab_key").selectAll().where("kid", "=", kid).executeTakeFirst();
       return row ? eabKeyFromRow(row) : undefined;
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async listEabKeys(caSerial: string): Promise<AcmeEabKey[]> {
-    try {
+  listEabKeys(caSerial: string): Promise<AcmeEabKey[]> {
+    return guarded(async () => {
       const rows = await this.db
         .selectFrom("acme_eab_key")
         .selectAll()
@@ -347,13 +350,11 @@ export class SqlAcmeRepository implements AcmeRepository {
         .orderBy("kid")
         .execute();
       return rows.map(eabKeyFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async bindEabKey(kid: string, accountId: string, now: Date): Promise<boolean> {
-    try {
+  bindEabKey(kid: string, accountId: string, now: Date): Promise<boolean> {
+    return guarded(async () => {
       // §7.3.4: a key binds one account; of two newAccount requests with the same kid, one wins.
       const r = await this.db
         .updateTable("acme_eab_key")
@@ -362,13 +363,11 @@ export class SqlAcmeRepository implements AcmeRepository {
         .where("bound_account_id", "is", null)
         .executeTakeFirst();
       return changed(r.numUpdatedRows);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async insertOrder(order: AcmeOrder, authorizations: AcmeAuthorization[], challenges: AcmeChallenge[]): Promise<void> {
-    try {
+  insertOrder(order: AcmeOrder, authorizations: AcmeAuthorization[], challenges: AcmeChallenge[]): Promise<void> {
+    return guarded(async () => {
       await inTransaction(this.db, async (trx) => {
         await trx.insertInto("acme_order").values(orderToRow(order)).execute();
         for (let i = 0; i < authorizations.length; i += INSERT_CHUNK)
@@ -382,22 +381,18 @@ export class SqlAcmeRepository implements AcmeRepository {
             .values(challenges.slice(i, i + INSERT_CHUNK).map(challengeToRow))
             .execute();
       });
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async getOrder(id: string): Promise<AcmeOrder | undefined> {
-    try {
+  getOrder(id: string): Promise<AcmeOrder | undefined> {
+    return guarded(async () => {
       const row = await this.db.selectFrom("acme_order").selectAll().where("id", "=", id).executeTakeFirst();
       return row ? orderFromRow(row) : undefined;
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async listOrders(accountId: string, limit: number, after?: string): Promise<AcmeOrder[]> {
-    try {
+  listOrders(accountId: string, limit: number, after?: string): Promise<AcmeOrder[]> {
+    return guarded(async () => {
       let q = this.db.selectFrom("acme_order").selectAll().where("account_id", "=", accountId);
       if (after !== undefined) {
         const cursor = await this.db
@@ -415,22 +410,18 @@ export class SqlAcmeRepository implements AcmeRepository {
       }
       const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
       return rows.map(orderFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async findOrderByCertificate(certificateSerial: string): Promise<AcmeOrder | undefined> {
-    try {
+  findOrderByCertificate(certificateSerial: string): Promise<AcmeOrder | undefined> {
+    return guarded(async () => {
       const row = await this.db.selectFrom("acme_order").selectAll().where("certificate_serial", "=", certificateSerial).executeTakeFirst();
       return row ? orderFromRow(row) : undefined;
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async findOrdersReplacing(caSerial: string, certId: string): Promise<AcmeOrder[]> {
-    try {
+  findOrdersReplacing(caSerial: string, certId: string): Promise<AcmeOrder[]> {
+    return guarded(async () => {
       const rows = await this.db
         .selectFrom("acme_order")
         .selectAll()
@@ -440,9 +431,7 @@ export class SqlAcmeRepository implements AcmeRepository {
         .orderBy("id")
         .execute();
       return rows.map(orderFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
   async updateOrder(id: string, from: readonly AcmeOrderStatus[], patch: AcmeOrderPatch, now: Date): Promise<boolean> {
@@ -467,17 +456,15 @@ export class SqlAcmeRepository implements AcmeRepository {
     }
   }
 
-  async getAuthorization(id: string): Promise<AcmeAuthorization | undefined> {
-    try {
+  getAuthorization(id: string): Promise<AcmeAuthorization | undefined> {
+    return guarded(async () => {
       const row = await this.db.selectFrom("acme_authz").selectAll().where("id", "=", id).executeTakeFirst();
       return row ? authzFromRow(row) : undefined;
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async authorizationsOfOrder(orderId: string): Promise<AcmeAuthorization[]> {
-    try {
+  authorizationsOfOrder(orderId: string): Promise<AcmeAuthorization[]> {
+    return guarded(async () => {
       // A stable order (identifier, then wildcard) so the order object lists its authorizations the same way each time.
       const rows = await this.db
         .selectFrom("acme_authz")
@@ -489,9 +476,7 @@ export class SqlAcmeRepository implements AcmeRepository {
         .orderBy("id")
         .execute();
       return rows.map(authzFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
   async updateAuthorization(
@@ -514,8 +499,8 @@ export class SqlAcmeRepository implements AcmeRepository {
     }
   }
 
-  async deactivateAccountResources(accountId: string, now: Date): Promise<void> {
-    try {
+  deactivateAccountResources(accountId: string, now: Date): Promise<void> {
+    return guarded(async () => {
       await inTransaction(this.db, async (trx) => {
         // §7.3.6: nothing the account started may be finished after it is deactivated.
         await trx
@@ -532,22 +517,18 @@ export class SqlAcmeRepository implements AcmeRepository {
           .where("status", "in", ["pending", "ready"])
           .execute();
       });
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async getChallenge(id: string): Promise<AcmeChallenge | undefined> {
-    try {
+  getChallenge(id: string): Promise<AcmeChallenge | undefined> {
+    return guarded(async () => {
       const row = await this.db.selectFrom("acme_challenge").selectAll().where("id", "=", id).executeTakeFirst();
       return row ? challengeFromRow(row) : undefined;
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async challengesOfAuthorization(authzId: string): Promise<AcmeChallenge[]> {
-    try {
+  challengesOfAuthorization(authzId: string): Promise<AcmeChallenge[]> {
+    return guarded(async () => {
       const rows = await this.db
         .selectFrom("acme_challenge")
         .selectAll()
@@ -556,13 +537,11 @@ export class SqlAcmeRepository implements AcmeRepository {
         .orderBy("id")
         .execute();
       return rows.map(challengeFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
-  async challengesOfOrder(orderId: string): Promise<AcmeChallenge[]> {
-    try {
+  challengesOfOrder(orderId: string): Promise<AcmeChallenge[]> {
+    return guarded(async () => {
       const rows = await this.db
         .selectFrom("acme_challenge")
         .innerJoin("acme_authz", "acme_authz.id", "acme_challenge.authz_id")
@@ -573,9 +552,7 @@ export class SqlAcmeRepository implements AcmeRepository {
         .orderBy("acme_challenge.id")
         .execute();
       return rows.map(challengeFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 
   async updateChallenge(id: string, from: readonly AcmeChallengeStatus[], patch: AcmeChallengePatch, now: Date): Promise<boolean> {
@@ -597,8 +574,8 @@ export class SqlAcmeRepository implements AcmeRepository {
     }
   }
 
-  async staleValidations(before: Date, limit: number): Promise<AcmeChallenge[]> {
-    try {
+  staleValidations(before: Date, limit: number): Promise<AcmeChallenge[]> {
+    return guarded(async () => {
       const rows = await this.db
         .selectFrom("acme_challenge")
         .selectAll()
@@ -609,8 +586,6 @@ export class SqlAcmeRepository implements AcmeRepository {
         .limit(limit)
         .execute();
       return rows.map(challengeFromRow);
-    } catch (e) {
-      throw databaseError(e);
-    }
+    });
   }
 }
