@@ -28,6 +28,16 @@ const NEWKEY: Record<CsrKey, string[]> = {
 };
 
 /**
+ * A self-signed certificate (PEM) made by `openssl req -x509` with a new P-256 key written to `keyout`;
+ * `addext` entries become `-addext` arguments, `extra` goes on the command line as is (e.g. -out FILE).
+ */
+export function selfSignedEc(keyout: string, subj: string, days: number, opts: { addext?: string[]; extra?: string[] } = {}): string {
+  const args = ["req", "-x509", ...NEWKEY.ec, "-nodes", "-keyout", keyout, "-subj", subj, "-days", String(days)];
+  for (const e of opts.addext ?? []) args.push("-addext", e);
+  return ossl([...args, ...(opts.extra ?? [])]);
+}
+
+/**
  * A CSR made by `openssl req` with a new key. `subj` is OpenSSL style ("/CN=x", or "/" for an empty
  * subject); `addext` entries become `-addext` arguments (`subjectAltName=DNS:a,DNS:b`).
  */

@@ -25,7 +25,7 @@ import { createChallengeValidator, type ChallengeValidatorOptions } from "../../
 import { dns01TxtValue, tlsAlpn01Digest } from "../../src/core/acme/key-authorization.js";
 import type { AcmeChallengeType, AcmeIdentifier } from "../../src/core/acme/model.js";
 import type { ChallengeValidation, ValidationResult } from "../../src/core/ports/acme-validator.js";
-import { freePort } from "../helpers/certs.js";
+import { freePort, selfSignedEc } from "../helpers/certs.js";
 import { startDnsServer, type DnsServer } from "../helpers/dns-server.js";
 import { ossl, scratch } from "../helpers/oracles.js";
 
@@ -336,23 +336,7 @@ describe("http-01 (RFC 8555 §8.3)", () => {
     const name = `www.${zone()}`;
     const cert = scratch("https.pem");
     const key = scratch("https.key");
-    ossl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-subj",
-      "/CN=untrusted",
-      "-days",
-      "1",
-    ]);
+    selfSignedEc(key, "/CN=untrusted", 1, { extra: ["-out", cert] });
     const hosts: (string | undefined)[] = [];
     const httpsServer = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
       hosts.push(req.headers.host);

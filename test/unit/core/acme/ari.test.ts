@@ -15,6 +15,7 @@ import {
 import { AcmeProblem } from "../../../../src/core/acme/problem.js";
 import { fromPemAll } from "../../../../src/core/x509/pem.js";
 import { ossl, scratch } from "../../../helpers/oracles.js";
+import { selfSignedEc } from "../../../helpers/certs.js";
 
 const RFC_AKI = Buffer.from("69885b6b87464041e1b37b847ba0ae2cde01c8d4", "hex");
 const RFC_CERT_ID = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
@@ -48,21 +49,7 @@ describe("ARI certID (RFC 9773 §4.1)", () => {
 
   it("gives a real certificate's id from its AKI and serial, as openssl shows them", () => {
     const caKey = scratch("ari-ca.key");
-    const caPem = ossl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      caKey,
-      "-subj",
-      "/CN=ARI CA",
-      "-days",
-      "10",
-    ]);
+    const caPem = selfSignedEc(caKey, "/CN=ARI CA", 10);
     const csr = ossl([
       "req",
       "-new",
@@ -98,25 +85,9 @@ describe("ARI certID (RFC 9773 §4.1)", () => {
     expect(aki.length).toBe(20);
     expect(certificateAriId(fromPemAll(leafPem, "CERTIFICATE")[0]!)).toBe(`${aki.toString("base64url")}.AIdlQyE`);
     // A self-signed certificate without an AKI has no ARI id.
-    const bare = ossl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch("ari-bare.key"),
-      "-subj",
-      "/CN=bare",
-      "-days",
-      "1",
-      "-addext",
-      "authorityKeyIdentifier=none",
-      "-addext",
-      "subjectKeyIdentifier=none",
-    ]);
+    const bare = selfSignedEc(scratch("ari-bare.key"), "/CN=bare", 1, {
+      addext: ["authorityKeyIdentifier=none", "subjectKeyIdentifier=none"],
+    });
     expect(certificateAriId(fromPemAll(bare, "CERTIFICATE")[0]!)).toBeUndefined();
   });
 

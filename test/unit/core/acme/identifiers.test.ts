@@ -16,7 +16,8 @@ import {
 import { ACME_DISABLED, type AcmeIdentifier, type CaAcmeSettings } from "../../../../src/core/acme/model.js";
 import { AcmeProblem } from "../../../../src/core/acme/problem.js";
 import { fromPemAll } from "../../../../src/core/x509/pem.js";
-import { ossl, scratch } from "../../../helpers/oracles.js";
+import { scratch } from "../../../helpers/oracles.js";
+import { selfSignedEc } from "../../../helpers/certs.js";
 
 function problemOf(f: () => unknown): AcmeProblem {
   try {
@@ -229,25 +230,12 @@ describe("checkIdentifierPolicy", () => {
   });
 
   describe("with the name constraints of a CA certificate (RFC 5280 §4.2.1.10)", () => {
-    const caPem = ossl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch("nc.key"),
-      "-subj",
-      "/CN=Constrained CA",
-      "-days",
-      "10",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "nameConstraints=critical,permitted;DNS:corp.example,permitted;IP:10.0.0.0/255.0.0.0,excluded;DNS:secret.corp.example",
-    ]);
+    const caPem = selfSignedEc(scratch("nc.key"), "/CN=Constrained CA", 10, {
+      addext: [
+        "basicConstraints=critical,CA:TRUE",
+        "nameConstraints=critical,permitted;DNS:corp.example,permitted;IP:10.0.0.0/255.0.0.0,excluded;DNS:secret.corp.example",
+      ],
+    });
     const sources = nameConstraintSources([{ name: "Constrained CA", der: fromPemAll(caPem, "CERTIFICATE")[0]! }]);
 
     it("reads the constraints from the certificate", () => {
@@ -276,25 +264,9 @@ describe("checkIdentifierPolicy", () => {
         {
           name: "Strict CA",
           der: fromPemAll(
-            ossl([
-              "req",
-              "-x509",
-              "-newkey",
-              "ec",
-              "-pkeyopt",
-              "ec_paramgen_curve:P-256",
-              "-nodes",
-              "-keyout",
-              scratch("nc2.key"),
-              "-subj",
-              "/CN=Strict CA",
-              "-days",
-              "10",
-              "-addext",
-              "basicConstraints=critical,CA:TRUE",
-              "-addext",
-              "nameConstraints=critical,excluded;DNS:secret.corp.example",
-            ]),
+            selfSignedEc(scratch("nc2.key"), "/CN=Strict CA", 10, {
+              addext: ["basicConstraints=critical,CA:TRUE", "nameConstraints=critical,excluded;DNS:secret.corp.example"],
+            }),
             "CERTIFICATE",
           )[0]!,
         },
