@@ -128,12 +128,13 @@ export function ariCertId(cert) {
 
 /**
  * An HTTP(S) client that trusts `ca` (PEM) for https, with keep-alive; `request` resolves to
- * {status, headers, body: Buffer}.
+ * {status, headers, body: Buffer}, or fails once a request has had no answer for `timeoutMs` (a hang
+ * guard: the socket was idle that long).
  */
-export function transport({ ca, maxSockets = 64 } = {}) {
+export function transport({ ca, maxSockets = 64, timeoutMs: defaultTimeoutMs = 60_000 } = {}) {
   const httpsAgent = new HttpsAgent({ ca, keepAlive: true, maxSockets });
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
-  const request = (url, { method = "GET", headers = {}, body, timeoutMs = 60_000 } = {}) =>
+  const request = (url, { method = "GET", headers = {}, body, timeoutMs = defaultTimeoutMs } = {}) =>
     new Promise((resolve, reject) => {
       const u = new URL(url);
       const secure = u.protocol === "https:";
