@@ -340,6 +340,15 @@ describe.each(BACKENDS)("SqlAcmeRepository (%s)", (backend) => {
     expect(page3).toHaveLength(1);
     expect(await repo.listOrders(a.id, 10, "unknown")).toEqual([]);
     expect(await repo.listOrders(account().id, 10)).toEqual([]);
+
+    // usableAt leaves out what is invalid then: stored invalid, or pending/ready past its expiry.
+    const ids = (orders: AcmeOrder[]): string[] => orders.map((o) => o.id);
+    expect(await repo.updateOrder(expected[0]!.id, ["pending"], { status: "invalid" }, t1)).toBe(true);
+    expect(await repo.updateOrder(expected[1]!.id, ["pending"], { status: "ready" }, t1)).toBe(true);
+    expect(await repo.updateOrder(expected[2]!.id, ["pending"], { status: "valid" }, t1)).toBe(true);
+    expect(ids(await repo.listOrders(a.id, 10, undefined, t1))).toEqual(ids(expected.slice(1)));
+    const afterExpiry = new Date(t2.getTime() + 1000);
+    expect(ids(await repo.listOrders(a.id, 10, undefined, afterExpiry))).toEqual([expected[2]!.id]);
   });
 
   it("finds the orders replacing an ARI certID of its CA", async () => {

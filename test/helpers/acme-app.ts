@@ -11,6 +11,7 @@ import { pino } from "pino";
 import { buildApp } from "../../src/adapters/web/app.js";
 import { loadSettings } from "../../src/config/settings.js";
 import { acmeDeps, acmeSurface, challengeValidator } from "../../src/main/acme.js";
+import type { AcmeWebDeps } from "../../src/adapters/web/acme/plugin.js";
 import { databasePorts } from "../../src/main/composition.js";
 import type { PkiInstallation } from "./use-case-context.js";
 
@@ -20,6 +21,7 @@ export async function buildAcmeApp(
   inst: Pick<PkiInstallation, "t" | "db">,
   env: Record<string, string>,
   onErrorLog: (entry: Record<string, unknown>) => void,
+  overrides: Partial<AcmeWebDeps> = {},
 ): Promise<FastifyInstance> {
   const settings = loadSettings({ ...inst.t.env, TSCA_EXTERNAL_URL: ACME_BASE, ...env });
   const ports = databasePorts(inst.db);
@@ -37,7 +39,12 @@ export async function buildAcmeApp(
     accessLog: false,
     limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, idleTimeoutMs: 65_000, maxConnections: 100 },
     health: () => ({ ok: true, detail: {} }),
-    plugins: [acmeSurface(acmeDeps(ports, settings, challengeValidator(settings), undefined, logger as unknown as FastifyBaseLogger))],
+    plugins: [
+      acmeSurface({
+        ...acmeDeps(ports, settings, challengeValidator(settings), undefined, logger as unknown as FastifyBaseLogger),
+        ...overrides,
+      }),
+    ],
   } as Parameters<typeof buildApp>[0]);
 }
 

@@ -391,9 +391,16 @@ export class SqlAcmeRepository implements AcmeRepository {
     });
   }
 
-  listOrders(accountId: string, limit: number, after?: string): Promise<AcmeOrder[]> {
+  listOrders(accountId: string, limit: number, after?: string, usableAt?: Date): Promise<AcmeOrder[]> {
     return guarded(async () => {
       let q = this.db.selectFrom("acme_order").selectAll().where("account_id", "=", accountId);
+      if (usableAt)
+        q = q.where((eb) =>
+          eb.or([
+            eb("status", "in", ["valid", "processing"]),
+            eb.and([eb("status", "in", ["pending", "ready"]), eb("expires_at", ">", iso(usableAt))]),
+          ]),
+        );
       if (after !== undefined) {
         const cursor = await this.db
           .selectFrom("acme_order")

@@ -52,8 +52,12 @@ export interface AcmeRepository {
   /** An order with its authorizations and their challenges, all new. */
   insertOrder(order: AcmeOrder, authorizations: AcmeAuthorization[], challenges: AcmeChallenge[]): Promise<void>;
   getOrder(id: string): Promise<AcmeOrder | undefined>;
-  /** An account's orders, newest first, after the cursor (an order id from the previous page). */
-  listOrders(accountId: string, limit: number, after?: string): Promise<AcmeOrder[]>;
+  /**
+   * An account's orders, newest first, after the cursor (an order id from the previous page). With
+   * `usableAt`, only those not invalid then: not stored invalid, and valid, processing or not yet expired
+   * (RFC 8555 §7.1.2.1: the orders list SHOULD NOT include invalid orders).
+   */
+  listOrders(accountId: string, limit: number, after?: string, usableAt?: Date): Promise<AcmeOrder[]>;
   /** The order that produced a certificate (revocation by account, ARI). */
   findOrderByCertificate(certificateSerial: string): Promise<AcmeOrder | undefined>;
   /** Orders that replaced this ARI certID (RFC 9773 §5: at most one may succeed). */

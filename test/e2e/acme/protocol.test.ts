@@ -73,7 +73,10 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
       res.writeHead(ka ? 200 : 404, { "content-type": "application/octet-stream" }).end(ka ?? "");
     });
     await new Promise<void>((resolve) => http01.listen(port, "127.0.0.1", resolve));
-    app = await buildAcmeApp(inst, { TSCA_ACME_HTTP01_PORT: String(port), TSCA_ACME_ALLOW_LOOPBACK: "1" }, (e) => errors.push(e));
+    // Two orders per page of an orders list, so that paging is seen with few orders.
+    app = await buildAcmeApp(inst, { TSCA_ACME_HTTP01_PORT: String(port), TSCA_ACME_ALLOW_LOOPBACK: "1" }, (e) => errors.push(e), {
+      ordersPage: 2,
+    });
     dir = `${ACME_BASE}/acme/${interHex}/directory`;
   });
 
@@ -359,6 +362,32 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
       status: "revoked",
       revoked_reason: expect.stringMatching(/key_?compromise/i),
     });
+  });
+
+  it("the orders list comes in pages linked by rel=next and leaves out invalid orders (§7.1.2.1)", async () => {
+    const c = await account();
+    const root = `${ACME_BASE}/acme/${interHex}`;
+    const made: { url: string; authz: string }[] = [];
+    for (const name of ["p1.example.test", "p2.example.test", "p3.example.test"]) {
+      const o = await c.post(`${root}/new-order`, { identifiers: [{ type: "dns", value: name }] });
+      expect(o.statusCode, o.body).toBe(201);
+      made.push({ url: o.headers.location as string, authz: o.json<{ authorizations: string[] }>().authorizations[0]! });
+    }
+    // The middle order becomes invalid with its authorization; nobody reads it before the list does.
+    expect((await c.post(made[1]!.authz, { status: "deactivated" })).statusCode).toBe(200);
+    const first = await c.post(`${c.kid}/orders`, "");
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toEqual({ orders: [made[2]!.url] });
+    const links = ([] as string[]).concat(first.headers.link as string | string[]);
+    const next = links.map((l) => /^<([^>]+)>;rel="next"$/.exec(l)?.[1]).find(Boolean);
+    expect(next).toMatch(/\/orders\?cursor=[A-Za-z0-9_-]+$/);
+    // The JWS "url" of a page is its whole URL: the query is part of what the client signs (§6.4).
+    expectProblem(await c.post(next!, "", { url: `${c.kid}/orders` }), 403, "unauthorized");
+    const second = await c.post(next!, "");
+    expect(second.statusCode, second.body).toBe(200);
+    expect(second.json()).toEqual({ orders: [made[0]!.url] });
+    expect(([] as string[]).concat(second.headers.link as string | string[]).join(",")).not.toContain('rel="next"');
+    expectProblem(await c.post(`${c.kid}/orders?cursor=no%20such`, ""), 400, "malformed");
   });
 
   it("key change, the orders list, authorization and account deactivation", async () => {

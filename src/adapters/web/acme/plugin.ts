@@ -19,6 +19,7 @@ import { certificateChain } from "../../../core/usecases/acme/certificate.js";
 import { authorizationOfAccount } from "../../../core/usecases/acme/deactivate-authorization.js";
 import type { AcmeDeps, AcmeRequest } from "../../../core/usecases/acme/deps.js";
 import { finalizeOrder, orderOfAccount } from "../../../core/usecases/acme/finalize-order.js";
+import { listAccountOrders } from "../../../core/usecases/acme/list-orders.js";
 import { changeAccountKey } from "../../../core/usecases/acme/key-change.js";
 import { newAccount } from "../../../core/usecases/acme/new-account.js";
 import { newOrder } from "../../../core/usecases/acme/new-order.js";
@@ -46,6 +47,8 @@ export interface AcmeWebDeps extends AcmeDeps {
   defaultCa?: string | undefined;
   /** How often used nonces and long-expired orders are purged (AcmeRepository.purgeExpired); 0: never. */
   purgeIntervalMs?: number;
+  /** Orders per page of an account's orders list (§7.1.2.1); default 100. */
+  ordersPage?: number;
 }
 
 type Params = { ca?: string; id?: string; certId?: string };
@@ -241,11 +244,22 @@ async function routes(app: FastifyInstance, deps: AcmeWebDeps): Promise<void> {
     const account = await updateAccount(deps, r, v.account!, v.payload);
     return json(reply, r, 200, accountJson(r.urls, account), r.urls.account(account.id));
   });
+  // The orders list (§7.1.2.1), a page at a time (ordersPage); a Link rel="next" names the next page by
+  // its cursor, and the JWS "url" of a page is its whole URL, query included (§6.4).
   post("/:ca/acct/:id/orders", async (request, reply, r) => {
-    const v = await verifyRequest(deps, r, request.body, r.urls.orders(id(request)), "kid");
+    const cursor = (request.query as { cursor?: unknown }).cursor;
+    if (cursor !== undefined && (typeof cursor !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(cursor)))
+      throw new AcmeProblem("malformed", "The cursor of the orders list is not an order id.");
+    const page = (after?: string): string => `${r.urls.orders(id(request))}${after ? `?cursor=${after}` : ""}`;
+    const v = await verifyRequest(deps, r, request.body, page(cursor), "kid");
     if (v.account!.id !== id(request)) throw new AcmeProblem("unauthorized", "The JWS is signed by another account.");
-    const orders = await deps.acme.listOrders(v.account!.id, 1000);
-    return json(reply, r, 200, { orders: orders.map((o) => r.urls.order(o.id)) });
+    const { orders, next } = await listAccountOrders(deps, v.account!, deps.ordersPage ?? 100, cursor);
+    await common(reply, r);
+    if (next) reply.header("link", [`<${r.urls.directory}>;rel="index"`, `<${page(next)}>;rel="next"`]);
+    return reply
+      .code(200)
+      .header("content-type", "application/json")
+      .send(Buffer.from(JSON.stringify({ orders: orders.map((o) => r.urls.order(o.id)) })));
   });
   post("/:ca/key-change", async (request, reply, r) => {
     const v = await verifyRequest(deps, r, request.body, r.urls.keyChange, "kid");
