@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { sql } from "kysely";
 import { calculateJwkThumbprint, exportJWK, FlattenedSign, importPKCS8 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACME_BASE, AcmeTestClient, buildAcmeApp, eabJws, newKeys } from "../../helpers/acme-app.js";
@@ -456,25 +457,67 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     expect((await c.post(`${root}/new-order`, { identifiers: [{ type: "dns", value: "www.inside.test" }] })).statusCode).toBe(201);
   });
 
+  /** An order for 127.0.0.1 that `c` validated over http-01: ready to finalize. */
+  const readyOrder = async (c: AcmeTestClient): Promise<{ orderUrl: string; finalize: string }> => {
+    const root = `${ACME_BASE}/acme/${interHex}`;
+    const o = await c.post(`${root}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
+    expect(o.statusCode, o.body).toBe(201);
+    const order = o.json<{ authorizations: string[]; finalize: string }>();
+    const a = (await c.post(order.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
+    const ch = a.challenges.find((x) => x.type === "http-01")!;
+    tokens.set(ch.token, `${ch.token}.${await calculateJwkThumbprint(c.keys.publicJwk, "sha256")}`);
+    await c.post(ch.url, {});
+    const deadline = Date.now() + HANG_GUARD_MS;
+    let status = "pending";
+    while (status === "pending" && Date.now() < deadline)
+      status = (await c.post(o.headers.location as string, "")).json<{ status: string }>().status;
+    expect(status).toBe("ready");
+    return { orderUrl: o.headers.location as string, finalize: order.finalize };
+  };
+
+  it("finalize is one transaction: when it cannot be stored the order stays ready, nothing is queued, and the retry works", async () => {
+    const c = await account();
+    const { orderUrl, finalize } = await readyOrder(c);
+    const csr = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.1"] });
+    const queued = async (): Promise<number> =>
+      Number((await sql<{ n: number }>`SELECT count(*) AS n FROM signing_request`.execute(inst.db.db)).rows[0]!.n);
+    const before = await queued();
+    // A real database failure in the middle of the transaction: the signing request's insert is refused.
+    const sqlite = inst.db.dialect === "sqlite";
+    await sql
+      .raw(
+        sqlite
+          ? "CREATE TRIGGER fail_submit BEFORE INSERT ON signing_request BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+          : "CREATE FUNCTION fail_submit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$",
+      )
+      .execute(inst.db.db);
+    if (!sqlite)
+      await sql
+        .raw("CREATE TRIGGER fail_submit BEFORE INSERT ON signing_request FOR EACH ROW EXECUTE FUNCTION fail_submit()")
+        .execute(inst.db.db);
+    try {
+      // A database that refuses is an outage to the client: 503 with Retry-After, try again.
+      const refused = await c.post(finalize, { csr: b64url(csr.pem) });
+      expectProblem(refused, 503, "serverInternal");
+      expect(refused.headers["retry-after"]).toBeDefined();
+    } finally {
+      await sql.raw(sqlite ? "DROP TRIGGER fail_submit" : "DROP TRIGGER fail_submit ON signing_request").execute(inst.db.db);
+      if (!sqlite) await sql.raw("DROP FUNCTION fail_submit()").execute(inst.db.db);
+    }
+    // The server logged the cause; the client saw only serverInternal.
+    expect(JSON.stringify(errors.splice(0))).toContain("injected failure");
+    expect((await c.post(orderUrl, "")).json()).toMatchObject({ status: "ready" });
+    expect(await queued()).toBe(before);
+    const retry = await c.post(finalize, { csr: b64url(csr.pem) });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json()).toMatchObject({ status: "processing" });
+    expect(await queued()).toBe(before + 1);
+  });
+
   it("revocation by another account that holds valid authorizations for every identifier (§7.6)", async () => {
     const root = `${ACME_BASE}/acme/${interHex}`;
-    const validate = async (c: AcmeTestClient): Promise<{ orderUrl: string; finalize: string }> => {
-      const o = await c.post(`${root}/new-order`, { identifiers: [{ type: "ip", value: "127.0.0.1" }] });
-      expect(o.statusCode, o.body).toBe(201);
-      const order = o.json<{ authorizations: string[]; finalize: string }>();
-      const a = (await c.post(order.authorizations[0]!, "")).json<{ challenges: { type: string; url: string; token: string }[] }>();
-      const ch = a.challenges.find((x) => x.type === "http-01")!;
-      tokens.set(ch.token, `${ch.token}.${await calculateJwkThumbprint(c.keys.publicJwk, "sha256")}`);
-      await c.post(ch.url, {});
-      const deadline = Date.now() + HANG_GUARD_MS;
-      let status = "pending";
-      while (status === "pending" && Date.now() < deadline)
-        status = (await c.post(o.headers.location as string, "")).json<{ status: string }>().status;
-      expect(status).toBe("ready");
-      return { orderUrl: o.headers.location as string, finalize: order.finalize };
-    };
     const owner = await account();
-    const { orderUrl, finalize } = await validate(owner);
+    const { orderUrl, finalize } = await readyOrder(owner);
     const csr = makeCsr("ec", "/", { addext: ["subjectAltName=IP:127.0.0.1"] });
     expect((await owner.post(finalize, { csr: b64url(csr.pem) })).statusCode).toBe(200);
     tsca(inst.t, ["worker", "--once"]);
@@ -482,7 +525,7 @@ describe.each(BACKENDS)("ACME protocol (%s)", (backend) => {
     expect(done.status).toBe("valid");
     const leaf = pemBlocks((await owner.post(done.certificate, "")).body)[0]!;
     const holder = await account();
-    await validate(holder);
+    await readyOrder(holder);
     const rev = await holder.post(`${root}/revoke-cert`, { certificate: b64url(leaf), reason: 5 });
     expect(rev.statusCode, rev.body).toBe(200);
     expect(JSON.parse(tsca(inst.t, ["view_cert", "--output-format", "json", opensslSerial(leaf)]))).toMatchObject({ status: "revoked" });
