@@ -2,16 +2,16 @@
  * Verification of the JWS every ACME POST carries (RFC 8555 §6.2–§6.4): a flattened JSON serialization
  * (RFC 7515 §7.2.2) whose protected header names an asymmetric algorithm, a nonce, the exact request URL
  * and exactly one of "jwk" (newAccount, revokeCert by the certificate's key) or "kid" (the account URL,
- * everything else). jose checks the signature and the header's syntax; everything jose throws — including
- * WebCrypto's DataError for a key that does not fit its algorithm (wave2-stack.md §8) — becomes an ACME
- * problem here, so no library error reaches a client.
+ * everything else). The signature is checked by jws-signature.ts (node:crypto); the External Account
+ * Binding's MAC by jose. Every failure — including a key that does not fit its algorithm (wave2-stack.md
+ * §8) — becomes an ACME problem here, so no library error reaches a client.
  */
-import { flattenedVerify, importJWK, type FlattenedJWSInput, type JWK } from "jose";
+import { flattenedVerify, type FlattenedJWSInput } from "jose";
+import { ACME_JWS_ALGORITHMS, checkJwsSignature, isAcmeJwsAlgorithm } from "./jws-signature.js";
 import type { PublicJwk } from "./model.js";
 import { AcmeProblem } from "./problem.js";
 
-/** §6.2: asymmetric algorithms only; never "none" nor a MAC. */
-export const ACME_JWS_ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"] as const;
+export { ACME_JWS_ALGORITHMS } from "./jws-signature.js";
 
 /** What a verified request says: its payload (undefined for POST-as-GET, §6.3) and who signed it. */
 export interface VerifiedJws {
@@ -69,43 +69,31 @@ export function publicJwkOf(raw: unknown): PublicJwk {
   return jwk;
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
 /**
- * Imported keys by algorithm and JWK: an account signs every request of an order with one key, and
- * importing it (WebCrypto) cost more than checking the signature (bench/acme.mjs profile). Bounded; the
- * oldest entry goes first. Only keys that imported are kept, so a bad key is refused every time.
+ * Verify signature and alg of a flattened JWS with `jwk` and return its payload bytes, mapping every
+ * failure to an ACME problem. The protected header may carry no extension this server would have to
+ * understand: "crit" (RFC 7515 §4.1.11) and an unencoded payload ("b64": false, RFC 7797) are refused.
  */
-const imported = new Map<string, Awaited<ReturnType<typeof importJWK>>>();
-const IMPORTED_MAX = 2048;
-
-async function importCached(jwk: PublicJwk, alg: string): Promise<Awaited<ReturnType<typeof importJWK>>> {
-  const id = `${alg} ${JSON.stringify(jwk)}`;
-  const hit = imported.get(id);
-  if (hit) return hit;
-  const key = await importJWK(jwk as JWK, alg);
-  if (imported.size >= IMPORTED_MAX) imported.delete(imported.keys().next().value as string);
-  imported.set(id, key);
-  return key;
-}
-
-/** Verify signature and alg of a flattened JWS with `jwk`, mapping every failure to an ACME problem. */
-async function verifyWith(jws: FlattenedJWSInput, jwk: PublicJwk, alg: string): Promise<Uint8Array> {
-  let key;
-  try {
-    key = await importCached(jwk, alg);
-  } catch {
+function verifyWith(jws: FlattenedJWSInput & { protected: string }, jwk: PublicJwk, alg: string): Uint8Array {
+  if (!isAcmeJwsAlgorithm(alg))
+    throw new AcmeProblem("badSignatureAlgorithm", `The JWS algorithm ${alg} is not accepted.`, { algorithms: [...ACME_JWS_ALGORITHMS] });
+  const h = protectedHeaderOf(jws);
+  if ("crit" in h || ("b64" in h && h["b64"] !== true))
+    throw malformed('The JWS protected header carries "crit" or "b64", which RFC 8555 does not use.');
+  if (![jws.protected, jws.payload, jws.signature].every((part) => typeof part === "string" && BASE64URL.test(part)))
+    throw malformed("The JWS members must be base64url without padding (RFC 7515 §2).");
+  const ok = checkJwsSignature(
+    jwk,
+    alg,
+    Buffer.from(`${jws.protected}.${jws.payload as string}`, "ascii"),
+    Buffer.from(jws.signature, "base64url"),
+  );
+  if (ok === "unfit")
     throw new AcmeProblem("badSignatureAlgorithm", `The key does not fit the algorithm ${alg}.`, { algorithms: [...ACME_JWS_ALGORITHMS] });
-  }
-  try {
-    const r = await flattenedVerify(jws, key, { algorithms: [...ACME_JWS_ALGORITHMS] });
-    return r.payload;
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "ERR_JOSE_ALG_NOT_ALLOWED" || code === "ERR_JOSE_NOT_SUPPORTED")
-      throw new AcmeProblem("badSignatureAlgorithm", `The JWS algorithm ${alg} is not accepted.`, { algorithms: [...ACME_JWS_ALGORITHMS] });
-    if (code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") throw malformed("The JWS signature does not verify.");
-    // A WebCrypto DataError (code 0) or jose's ERR_JWS_INVALID: the key or the header does not fit.
-    throw malformed("The JWS cannot be verified with its key and algorithm.");
-  }
+  if (!ok) throw malformed("The JWS signature does not verify.");
+  return Buffer.from(jws.payload as string, "base64url");
 }
 
 /**
@@ -137,7 +125,7 @@ export async function verifyAcmeJws(body: unknown, exp: JwsExpectations): Promis
     kid = h["kid"];
     jwk = await exp.accountKey(kid);
   }
-  const raw = await verifyWith(jws, jwk, alg);
+  const raw = verifyWith(jws, jwk, alg);
   const text = Buffer.from(raw).toString("utf8");
   let payload: unknown;
   if (text !== "") {
@@ -165,7 +153,7 @@ export async function verifyInnerJws(body: unknown, url: string): Promise<{ jwk:
   if (h["url"] !== url) throw malformed('The inner JWS "url" must equal the outer one.');
   if ("nonce" in h) throw malformed('The inner JWS must not carry a "nonce".');
   const jwk = publicJwkOf(h["jwk"]);
-  const raw = await verifyWith(jws, jwk, alg);
+  const raw = verifyWith(jws, jwk, alg);
   try {
     return { jwk, payload: JSON.parse(Buffer.from(raw).toString("utf8")) as unknown };
   } catch {

@@ -3,6 +3,7 @@
  * problem type a client should see, including the traps of wave2-stack.md §8 (alg none, a MAC with an
  * embedded oct key, a private jwk, an ES384 header over a P-256 key).
  */
+import { generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import { exportJWK, FlattenedSign, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
 import { verifyAcmeJws, verifyEab, type JwsExpectations } from "../../../../src/core/acme/jws.js";
@@ -115,5 +116,57 @@ describe("verifyAcmeJws", () => {
     expect(await problemOf(verifyEab(await eab(mac, URL + "x", k.jwk), tp, URL, lookup, jwkThumbprint))).toBe("malformed");
     const other = await es256();
     expect(await problemOf(verifyEab(await eab(mac, URL, other.jwk), tp, URL, lookup, jwkThumbprint))).toBe("malformed");
+  });
+
+  it("accepts every §6.2 algorithm as jose signs it, and refuses a tampered signature for each", async () => {
+    for (const alg of ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"] as const) {
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const jwk = (await exportJWK(publicKey)) as Record<string, unknown>;
+      const exp = expects();
+      const jws = (await new FlattenedSign(new TextEncoder().encode('{"alg":"ok"}'))
+        .setProtectedHeader({ alg, nonce: `${alg}-1`, url: URL, jwk } as never)
+        .sign(privateKey)) as unknown as Record<string, string>;
+      expect((await verifyAcmeJws(jws, exp)).payload, alg).toEqual({ alg: "ok" });
+      const sig = Buffer.from(jws.signature!, "base64url");
+      sig[sig.length - 1]! ^= 1;
+      const tampered = { ...jws, signature: sig.toString("base64url") };
+      expect(await problemOf(verifyAcmeJws(tampered, expects())), alg).toBe("malformed");
+    }
+  });
+
+  it("refuses an RSA key under 2048 bits, a DER-encoded ECDSA signature, an Ed448 key under ES256, crit and b64; accepts Ed448", async () => {
+    /** A flattened JWS signed here with node:crypto (jose will not sign some of these). */
+    const signed = (header: Record<string, unknown>, sign: (input: Buffer) => Buffer, payload = "{}"): Record<string, string> => {
+      const p = b64(header);
+      const body = b64(payload);
+      return { protected: p, payload: body, signature: sign(Buffer.from(`${p}.${body}`)).toString("base64url") };
+    };
+    const rsa1024 = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const small = signed({ alg: "RS256", nonce: "r", url: URL, jwk: rsa1024.publicKey.export({ format: "jwk" }) }, (i) =>
+      nodeSign("sha256", i, rsa1024.privateKey),
+    );
+    expect(await problemOf(verifyAcmeJws(small, expects()))).toBe("badSignatureAlgorithm");
+
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const ecJwk = ec.publicKey.export({ format: "jwk" });
+    const der = signed({ alg: "ES256", nonce: "d", url: URL, jwk: ecJwk }, (i) => nodeSign("sha256", i, ec.privateKey));
+    expect(await problemOf(verifyAcmeJws(der, expects()))).toBe("malformed");
+    const p1363 = (h: Record<string, unknown>): Record<string, string> =>
+      signed(h, (i) => nodeSign("sha256", i, { key: ec.privateKey, dsaEncoding: "ieee-p1363" }));
+    expect((await verifyAcmeJws(p1363({ alg: "ES256", nonce: "p", url: URL, jwk: ecJwk }), expects())).jwk).toEqual(ecJwk);
+    expect(
+      await problemOf(verifyAcmeJws(p1363({ alg: "ES256", nonce: "c", url: URL, jwk: ecJwk, crit: ["exp"], exp: 1 }), expects())),
+    ).toBe("malformed");
+    expect(await problemOf(verifyAcmeJws(p1363({ alg: "ES256", nonce: "b", url: URL, jwk: ecJwk, b64: false }), expects()))).toBe(
+      "malformed",
+    );
+
+    const ed448 = generateKeyPairSync("ed448");
+    const ed448Jwk = ed448.publicKey.export({ format: "jwk" });
+    const ok448 = signed({ alg: "EdDSA", nonce: "e", url: URL, jwk: ed448Jwk }, (i) => nodeSign(null, i, ed448.privateKey));
+    expect((await verifyAcmeJws(ok448, expects())).payload).toEqual({});
+    // An Ed448 key is not an ECDSA key: the header's algorithm decides.
+    const wrong = signed({ alg: "ES256", nonce: "w", url: URL, jwk: ed448Jwk }, (i) => nodeSign(null, i, ed448.privateKey));
+    expect(await problemOf(verifyAcmeJws(wrong, expects()))).toBe("badSignatureAlgorithm");
   });
 });
