@@ -54,11 +54,8 @@ function requestedIdentifiers(csr: ParsedCsr): AcmeIdentifier[] {
     throw new AcmeProblem("badCSR", "The CSR's subjectAltName extension cannot be parsed.");
   }
   return sans.map((g) => {
-    if (g.type === "dns") return { type: "dns", value: g.value.toLowerCase() };
-    if (g.type === "ip" && g.prefix === undefined) {
-      const ip = canonicalIp(g.value);
-      if (ip) return { type: "ip", value: ip };
-    }
+    const id = identifierOfName(g);
+    if (id) return id;
     throw new AcmeProblem(
       "badCSR",
       `The CSR requests ${printable(formatGeneralName(g))}; an ACME order certifies only DNS names and IP addresses (RFC 8555 §7.4, RFC 8738).`,
@@ -66,8 +63,15 @@ function requestedIdentifiers(csr: ParsedCsr): AcmeIdentifier[] {
   });
 }
 
+/** The identifier a dNSName or iPAddress general name stands for; undefined for any other name. */
+export function identifierOfName(g: GeneralName): AcmeIdentifier | undefined {
+  if (g.type === "dns") return { type: "dns", value: g.value.toLowerCase() };
+  const ip = g.type === "ip" && g.prefix === undefined ? canonicalIp(g.value) : undefined;
+  return ip ? { type: "ip", value: ip } : undefined;
+}
+
 /** The identifier a common name stands for: an IP address, else a DNS name compared case-insensitively. */
-function commonNameIdentifier(cn: string): AcmeIdentifier {
+export function commonNameIdentifier(cn: string): AcmeIdentifier {
   const ip = canonicalIp(cn);
   return ip ? { type: "ip", value: ip } : { type: "dns", value: cn.toLowerCase() };
 }

@@ -11,8 +11,6 @@ import { ACME_JWS_ALGORITHMS, checkJwsSignature, isAcmeJwsAlgorithm } from "./jw
 import type { PublicJwk } from "./model.js";
 import { AcmeProblem } from "./problem.js";
 
-export { ACME_JWS_ALGORITHMS } from "./jws-signature.js";
-
 /** What a verified request says: its payload (undefined for POST-as-GET, §6.3) and who signed it. */
 export interface VerifiedJws {
   /** Parsed JSON payload; undefined when the payload is the empty string (POST-as-GET). */
@@ -72,14 +70,13 @@ export function publicJwkOf(raw: unknown): PublicJwk {
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /**
- * Verify signature and alg of a flattened JWS with `jwk` and return its payload bytes, mapping every
- * failure to an ACME problem. The protected header may carry no extension this server would have to
+ * Verify signature and alg of a flattened JWS (its protected header `h` already decoded) with `jwk` and
+ * return its payload bytes, mapping every failure to an ACME problem. The protected header may carry no extension this server would have to
  * understand: "crit" (RFC 7515 §4.1.11) and an unencoded payload ("b64": false, RFC 7797) are refused.
  */
-function verifyWith(jws: FlattenedJWSInput & { protected: string }, jwk: PublicJwk, alg: string): Uint8Array {
+function verifyWith(jws: FlattenedJWSInput & { protected: string }, h: Record<string, unknown>, jwk: PublicJwk, alg: string): Uint8Array {
   if (!isAcmeJwsAlgorithm(alg))
     throw new AcmeProblem("badSignatureAlgorithm", `The JWS algorithm ${alg} is not accepted.`, { algorithms: [...ACME_JWS_ALGORITHMS] });
-  const h = protectedHeaderOf(jws);
   if ("crit" in h || ("b64" in h && h["b64"] !== true))
     throw malformed('The JWS protected header carries "crit" or "b64", which RFC 8555 does not use.');
   if (![jws.protected, jws.payload, jws.signature].every((part) => typeof part === "string" && BASE64URL.test(part)))
@@ -125,7 +122,7 @@ export async function verifyAcmeJws(body: unknown, exp: JwsExpectations): Promis
     kid = h["kid"];
     jwk = await exp.accountKey(kid);
   }
-  const raw = verifyWith(jws, jwk, alg);
+  const raw = verifyWith(jws, h, jwk, alg);
   const text = Buffer.from(raw).toString("utf8");
   let payload: unknown;
   if (text !== "") {
@@ -153,7 +150,7 @@ export async function verifyInnerJws(body: unknown, url: string): Promise<{ jwk:
   if (h["url"] !== url) throw malformed('The inner JWS "url" must equal the outer one.');
   if ("nonce" in h) throw malformed('The inner JWS must not carry a "nonce".');
   const jwk = publicJwkOf(h["jwk"]);
-  const raw = verifyWith(jws, jwk, alg);
+  const raw = verifyWith(jws, h, jwk, alg);
   try {
     return { jwk, payload: JSON.parse(Buffer.from(raw).toString("utf8")) as unknown };
   } catch {

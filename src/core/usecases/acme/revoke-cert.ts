@@ -8,7 +8,7 @@
 import { createPublicKey } from "node:crypto";
 import { grantsOf } from "../../access/permissions.js";
 import { jwkThumbprint } from "../../acme/key-authorization.js";
-import type { AcmeAccount, PublicJwk } from "../../acme/model.js";
+import type { AcmeAccount, AcmeIdentifier, PublicJwk } from "../../acme/model.js";
 import { AcmeProblem } from "../../acme/problem.js";
 import { isTscaError } from "../../errors.js";
 import { reasonFromCode } from "../../revocation/reasons.js";
@@ -17,7 +17,7 @@ import { subjectAltName } from "../../x509/extensions/alternative-names.js";
 import { findExtension } from "../../x509/extensions/registry.js";
 import type { GeneralName } from "../../x509/general-name.js";
 import { commonName } from "../../x509/name.js";
-import { canonicalIp } from "../../acme/identifiers.js";
+import { commonNameIdentifier, identifierOfName } from "../../acme/csr-match.js";
 import { revokeCert } from "../revoke-cert.js";
 import { acmeContext, type AcmeDeps, type AcmeRequest } from "./deps.js";
 import { orderState } from "./order-state.js";
@@ -47,15 +47,13 @@ function identifiersOf(cert: ParsedCertificate): Set<string> {
   } catch {
     return new Set(["unparsable:subjectAltName"]);
   }
+  const key = (id: AcmeIdentifier): string => `${id.type}:${id.value}`;
   for (const g of sans) {
-    const ip = g.type === "ip" && g.prefix === undefined ? canonicalIp(g.value) : undefined;
-    ids.add(g.type === "dns" ? `dns:${g.value.toLowerCase()}` : ip ? `ip:${ip}` : `other:${g.type}`);
+    const id = identifierOfName(g);
+    ids.add(id ? key(id) : `other:${g.type}`);
   }
   const cn = commonName(cert.subject);
-  if (cn !== undefined) {
-    const ip = canonicalIp(cn);
-    ids.add(ip ? `ip:${ip}` : `dns:${cn.toLowerCase()}`);
-  }
+  if (cn !== undefined) ids.add(key(commonNameIdentifier(cn)));
   return ids;
 }
 
